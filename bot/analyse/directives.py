@@ -1,0 +1,156 @@
+"""Classify each honoured directive against its package: push, pull, export or receive.
+
+The compiler looks the local name up in package scope, so the answer depends on which files
+build: a directive is resolved once per configuration and the configurations that agree are
+grouped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.analyse.configs import platforms_of, versions_of
+from bot.analyse.package import Package, SourceFile
+from bot.golang.directives import DirectiveText
+from bot.golang.source import Decl
+from bot.versions import Config
+
+Kind = Literal["push", "pull", "export", "receive", "unknown"]
+Object = Literal["func", "var"]
+
+
+def symbol_prefix(import_path: str) -> str:
+    """``objabi.PathToPrefix``: the linker's spelling of a package path."""
+    slash = import_path.rfind("/")
+    out = []
+    for i, ch in enumerate(import_path):
+        if ch <= " " or ch in '%"' or ord(ch) >= 0x7F or (ch == "." and i > slash):
+            out.append("%" + format(ord(ch), "02x") if ord(ch) < 0x100 else ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Directive:
+    """A directive as the compiler resolves it in a set of configurations."""
+
+    path: str
+    line: int
+    column: int
+    local: str
+    target: str  # the linker symbol: explicit, or the package's own for one-argument forms
+    explicit: bool
+    kind: Kind
+    object: Object | None
+    configs: frozenset[Config]
+    package: str  # the referencing package's import path
+    std: bool = False  # //go:linknamestd
+    decl: Decl | None = None
+    decl_path: str | None = None
+    signature: str | None = None
+
+    @property
+    def go(self) -> tuple[str, ...]:
+        return versions_of(self.configs)
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return platforms_of(self.configs)
+
+    @property
+    def target_package(self) -> str:
+        """The import path part of the target symbol (``runtime`` of ``runtime.nanotime``)."""
+        return split_symbol(self.target)[0]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "local": self.local,
+            "target": self.target,
+            "kind": self.kind,
+            "object": self.object,
+            "go": list(self.go),
+            "platforms": list(self.platforms),
+        }
+
+
+def split_symbol(symbol: str) -> tuple[str, str]:
+    """``a/b%2ec.F`` → (``a/b.c``, ``F``); ``runtime.(*m).f`` → (``runtime``, ``(*m).f``)."""
+    slash = symbol.rfind("/")
+    dot = symbol.find(".", slash + 1)
+    if dot < 0:
+        return "", symbol
+    return symbol[:dot].replace("%2e", ".").replace("%2E", "."), symbol[dot + 1 :]
+
+
+def kind_of(decl: Decl | None, explicit: bool) -> Kind:
+    if decl is None or decl.object not in ("func", "var"):
+        return "unknown"
+    if explicit:
+        return "push" if decl.defined else "pull"
+    return "export" if decl.defined else "receive"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """One honoured, well-formed directive resolved in some configurations."""
+
+    file: SourceFile
+    text: DirectiveText
+    configs: frozenset[Config]
+    decl_file: SourceFile | None
+    decl: Decl | None
+
+
+def resolve(package: Package, f: SourceFile, d: DirectiveText) -> list[Resolution]:
+    """Resolve a directive's local name in every configuration its file builds in."""
+    local = d.local or ""
+    groups: dict[tuple[str, int] | None, set[Config]] = defaultdict(set)
+    found: dict[tuple[str, int], tuple[SourceFile, Decl]] = {}
+    for config in f.configs:
+        hit = package.lookup(local, config, f)
+        key = None if hit is None else (hit[0].path, hit[1].line)
+        if hit is not None and key is not None:
+            found[key] = hit
+        groups[key].add(config)
+    out = []
+    for key, configs in groups.items():
+        decl_file, decl = found[key] if key is not None else (None, None)
+        out.append(Resolution(f, d, frozenset(configs), decl_file, decl))
+    out.sort(key=lambda r: min(r.configs))
+    return out
+
+
+def to_directive(package: Package, r: Resolution) -> Directive:
+    d = r.text
+    local = d.local or ""
+    explicit = d.target is not None
+    target = d.target if d.target is not None else f"{symbol_prefix(package.import_path)}.{local}"
+    decl = r.decl if r.decl is not None and r.decl.object in ("func", "var") else None
+    obj: Object | None = None
+    if decl is not None:
+        obj = "func" if decl.object == "func" else "var"
+    signature = None
+    if decl is not None and r.decl_file is not None:
+        signature = r.decl_file.parsed.signature(local)
+    return Directive(
+        path=r.file.path,
+        line=d.line,
+        column=d.column,
+        local=local,
+        target=target,
+        explicit=explicit,
+        kind=kind_of(decl, explicit),
+        object=obj,
+        configs=r.configs,
+        package=package.import_path,
+        std=d.std,
+        decl=decl,
+        decl_path=r.decl_file.path if r.decl_file is not None else None,
+        signature=signature,
+    )

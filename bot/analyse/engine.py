@@ -1,0 +1,158 @@
+"""The pure analysis: Go files (+ go.mod) in, classified directives and findings out."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.analyse.compile_rules import check_package
+from bot.analyse.directives import Directive
+from bot.analyse.emit import findings
+from bot.analyse.package import Package, SourceFile, group_packages
+from bot.findings import Finding
+from bot.golang.gomod import GoMod, parse_gomod
+from bot.golang.source import package_clause
+from bot.versions import DEFAULT_PLATFORMS, default_window, labels
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The files under review: repository-relative POSIX paths → bytes.
+
+    ``files`` holds .go files and go.mod files. ``complete_dirs`` names the directories whose
+    every .go file is present (None: all of them); elsewhere a missing local is not reported.
+    ``assembly_dirs`` names directories with .s files.
+    """
+
+    files: Mapping[str, bytes]
+    complete_dirs: frozenset[str] | None = None
+    assembly_dirs: frozenset[str] = frozenset()
+
+    def modules(self) -> dict[str, GoMod]:
+        return {
+            posixpath.dirname(p): parse_gomod(data.decode("utf-8", "replace"))
+            for p, data in self.files.items()
+            if posixpath.basename(p) == "go.mod"
+        }
+
+
+@dataclass
+class Report:
+    versions: tuple[int, ...]
+    platforms: tuple[str, ...]
+    directives: list[Directive] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "version": 1,
+            "go": list(labels(self.versions)),
+            "platforms": list(self.platforms),
+            "directives": [d.to_json() for d in self.directives],
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def module_of(directory: str, modules: Mapping[str, GoMod]) -> tuple[str, GoMod] | None:
+    """The nearest enclosing module of a directory: (module root, go.mod)."""
+    d = directory
+    while True:
+        if d in modules:
+            return d, modules[d]
+        if d in ("", "."):
+            return None
+        d = posixpath.dirname(d)
+
+
+def import_path_for(directory: str, package: str, modules: Mapping[str, GoMod]) -> str:
+    """The import path of a package; ``main`` for commands, ``…_test`` for external tests."""
+    if package == "main":
+        return "main"
+    found = module_of(directory, modules)
+    if found is None:
+        path = directory or "."
+    else:
+        root, mod = found
+        rel = posixpath.relpath(directory, root) if root else directory
+        rel = "" if rel == "." else rel
+        if mod.module in (None, "std", "cmd"):
+            path = rel or (mod.module or ".")
+        else:
+            path = f"{mod.module}/{rel}" if rel else mod.module
+    return path + "_test" if package.endswith("_test") else path
+
+
+def window_for(workspace: Workspace) -> tuple[int, ...]:
+    """From the root module's ``go`` line to the newest known version."""
+    modules = workspace.modules()
+    if not modules:
+        return default_window(None)
+    root = min(modules, key=lambda d: (d.count("/"), len(d)))
+    return default_window(modules[root].go)
+
+
+def analyse(
+    workspace: Workspace,
+    versions: tuple[int, ...] | None = None,
+    platforms: tuple[str, ...] | None = None,
+) -> Report:
+    versions = versions or window_for(workspace)
+    platforms = tuple(sorted(platforms or DEFAULT_PLATFORMS))
+    modules = workspace.modules()
+    window = (versions, platforms)
+    sources = [
+        SourceFile(path, data, window)
+        for path, data in workspace.files.items()
+        if path.endswith(".go")
+    ]
+    with_linkname = {posixpath.dirname(f.path) for f in sources if f.has_linkname}
+    sources = [f for f in sources if posixpath.dirname(f.path) in with_linkname]
+    packages = group_packages(
+        sources,
+        lambda f: package_clause(f.data),
+        lambda d, name: import_path_for(d, name, modules),
+    )
+    report = Report(versions, platforms)
+    for package in packages:
+        if not package.directive_files():
+            continue
+        _annotate(package, workspace)
+        found = modules_go_line(package, modules)
+        result = check_package(package, found)
+        report.directives += result.directives
+        report.findings += result.findings
+        report.findings += _parse_errors(package)
+    report.directives.sort(key=lambda d: (d.path, d.line, d.column, min(d.configs)))
+    report.findings.sort()
+    return report
+
+
+def _annotate(package: Package, workspace: Workspace) -> None:
+    complete = workspace.complete_dirs
+    package.complete = complete is None or package.directory in complete
+    package.has_assembly = package.directory in workspace.assembly_dirs
+
+
+def modules_go_line(package: Package, modules: Mapping[str, GoMod]) -> int | None:
+    found = module_of(package.directory, modules)
+    return found[1].go if found is not None else None
+
+
+def _parse_errors(package: Package) -> list[Finding]:
+    out: list[Finding] = []
+    for f in package.directive_files():
+        lines = f.parsed.error_lines
+        if not lines:
+            continue
+        shown = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+        out += findings(
+            "parse-error",
+            f.path,
+            lines[0],
+            1,
+            f"the Go parser could not fully read this file (line {shown}); directives and "
+            "declarations in the unreadable parts may be missed",
+            f.configs,
+        )
+    return out

@@ -1,0 +1,100 @@
+"""Go packages as the compiler groups them: the files of one directory and package name.
+
+Files are parsed only when needed: those that contain ``go:linkname`` at once, their siblings
+only when a directive's local is not found in its own file.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from bot.golang.constraints import file_configs
+from bot.golang.source import Decl, GoFile, read_file
+from bot.versions import Config
+
+
+@dataclass
+class SourceFile:
+    """One .go file of a package: its bytes, parsed form and build configurations."""
+
+    path: str
+    data: bytes
+    window: tuple[tuple[int, ...], tuple[str, ...]]
+    package_path: str = ""
+    _parsed: GoFile | None = None
+    _configs: frozenset[Config] | None = None
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.path)
+
+    @property
+    def parsed(self) -> GoFile:
+        if self._parsed is None:
+            self._parsed = read_file(self.path, self.data, self.package_path)
+        return self._parsed
+
+    @property
+    def configs(self) -> frozenset[Config]:
+        if self._configs is None:
+            versions, platforms = self.window
+            text = self.data.decode("utf-8", "replace")
+            self._configs = file_configs(self.name, text, versions, platforms)
+        return self._configs
+
+    @property
+    def has_linkname(self) -> bool:
+        return b"go:linkname" in self.data
+
+
+@dataclass
+class Package:
+    """The files of one directory that share a package clause."""
+
+    directory: str
+    name: str
+    import_path: str
+    files: list[SourceFile] = field(default_factory=list)
+    complete: bool = True  # every file of the directory is known
+    has_assembly: bool = False  # .s files: the compiler is not run with -complete
+
+    def lookup(
+        self, local: str, config: Config, first: SourceFile
+    ) -> tuple[SourceFile, Decl] | None:
+        """The package-level declaration of ``local`` in one configuration."""
+        for f in self._search_order(first):
+            if config not in f.configs:
+                continue
+            decl = f.parsed.decls.get(local)
+            if decl is not None:
+                return f, decl
+        return None
+
+    def _search_order(self, first: SourceFile) -> Iterable[SourceFile]:
+        yield first
+        yield from (f for f in self.files if f is not first)
+
+    def directive_files(self) -> list[SourceFile]:
+        return [f for f in self.files if f.has_linkname]
+
+
+def group_packages(
+    files: Iterable[SourceFile],
+    package_name: Callable[[SourceFile], str | None],
+    import_path: Callable[[str, str], str],
+) -> list[Package]:
+    """Group files by (directory, package name), in file-name order as the go command does."""
+    packages: dict[tuple[str, str], Package] = {}
+    for f in sorted(files, key=lambda f: f.path):
+        name = package_name(f)
+        if name is None:
+            continue
+        directory = posixpath.dirname(f.path)
+        key = (directory, name)
+        if key not in packages:
+            packages[key] = Package(directory, name, import_path(directory, name))
+        f.package_path = packages[key].import_path
+        packages[key].files.append(f)
+    return list(packages.values())

@@ -1,0 +1,316 @@
+"""One Go file, read the way the compiler sees what matters for linkname.
+
+``read_file`` parses with tree-sitter and keeps: the package clause, the imports, the
+package-level declarations (funcs, vars, consts, types) and methods, every linkname directive and
+near miss, and where the parse failed. Signatures are rendered lazily: most declarations are
+never asked for one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tree_sitter import Node
+
+from bot.golang.directives import DirectiveText, NearMiss, read_comment
+from bot.golang.signatures import TypeNamer
+from bot.golang.syntax import line, parse, text
+
+ObjectKind = Literal["func", "var", "const", "type"]
+_MARKER = b"go:linkname"
+_VERSION_SUFFIX = re.compile(r"^v[0-9]+$")
+
+
+@dataclass(frozen=True)
+class Decl:
+    """A package-level object."""
+
+    name: str
+    object: ObjectKind
+    line: int
+    span: tuple[int, int]  # the declaration's signature lines (func: up to its body's brace)
+    defined: bool  # a func with a body, or a var with an initial value
+    generic: bool = False
+
+
+@dataclass(frozen=True)
+class Method:
+    receiver: str  # base type name, without type arguments
+    pointer: bool
+    name: str
+    line: int
+    defined: bool
+
+    @property
+    def symbol_suffix(self) -> str:
+        """``T.m`` or ``(*T).m``: the linker's name after the package path."""
+        recv = f"(*{self.receiver})" if self.pointer else self.receiver
+        return f"{recv}.{self.name}"
+
+
+@dataclass
+class GoFile:
+    path: str
+    package: str | None
+    package_path: str
+    imports: dict[str, str]  # local name → import path (dot and blank imports excluded)
+    imports_unsafe: bool
+    decls: dict[str, Decl]
+    methods: list[Method]
+    directives: list[DirectiveText]
+    near_misses: list[NearMiss]
+    error_lines: tuple[int, ...]
+    _nodes: dict[str, Node] = field(default_factory=dict, repr=False)
+    _method_nodes: list[Node] = field(default_factory=list, repr=False)
+
+    @property
+    def namer(self) -> TypeNamer:
+        return TypeNamer(self.imports, self.package_path)
+
+    def signature(self, name: str) -> str | None:
+        """Canonical signature of a package-level func, or type of a var (None if implicit)."""
+        node = self._nodes.get(name)
+        if node is None:
+            return None
+        return _signature(self.namer, node)
+
+    def method_signature(self, index: int) -> str:
+        """Canonical signature of ``methods[index]`` as a func taking the receiver first."""
+        node = self._method_nodes[index]
+        namer = self.namer
+        recv_list = node.child_by_field_name("receiver")
+        recv = namer.parameters(recv_list)
+        tparams = _receiver_type_params(recv_list)
+        if tparams:
+            namer = namer.with_type_params(tparams)
+            recv = namer.parameters(recv_list)
+        return namer.signature(
+            node.child_by_field_name("parameters"),
+            node.child_by_field_name("result"),
+            receiver=recv[0] if recv else "?",
+        )
+
+
+def package_name_of(import_path: str) -> str:
+    """The usual package name of an import path (its last element, minus a ``.vN``/``/vN``)."""
+    parts = import_path.split("/")
+    last = parts[-1]
+    if _VERSION_SUFFIX.match(last) and len(parts) > 1:
+        last = parts[-2]
+    last = re.sub(r"\.v[0-9]+$", "", last)
+    return last.removeprefix("go-").replace("-", "_").replace(".", "_")
+
+
+def read_file(path: str, source: bytes, package_path: str = "") -> GoFile:
+    """Parse one Go file; never raises, whatever the bytes."""
+    tree = parse(source)
+    root = tree.root_node
+    gofile = GoFile(
+        path=path,
+        package=None,
+        package_path=package_path,
+        imports={},
+        imports_unsafe=False,
+        decls={},
+        methods=[],
+        directives=[],
+        near_misses=[],
+        error_lines=_error_lines(root) if root.has_error else (),
+    )
+    for node in _top_level(root):
+        _read_top_level(gofile, node)
+    _read_directives(gofile, root, source)
+    return gofile
+
+
+def _top_level(root: Node) -> list[Node]:
+    """Top-level nodes, looking inside ERROR nodes for the declarations tree-sitter kept."""
+    out: list[Node] = []
+    for child in root.children:
+        if child.type == "ERROR":
+            out.extend(_top_level(child))
+        else:
+            out.append(child)
+    return out
+
+
+def _read_top_level(f: GoFile, node: Node) -> None:
+    kind = node.type
+    if kind == "function_declaration":
+        name = text(node.child_by_field_name("name"))
+        if not name or name == "_":
+            return
+        body = node.child_by_field_name("body")
+        end = body.start_point[0] + 1 if body is not None else node.end_point[0] + 1
+        decl = Decl(
+            name,
+            "func",
+            line(node),
+            (line(node), end),
+            defined=body is not None,
+            generic=node.child_by_field_name("type_parameters") is not None,
+        )
+        _declare(f, decl, node)
+    elif kind == "method_declaration":
+        _read_method(f, node)
+    elif kind == "var_declaration":
+        for spec in _specs(node, "var_spec"):
+            has_value = spec.child_by_field_name("value") is not None
+            for ident in spec.children_by_field_name("name"):
+                span = (line(spec), spec.end_point[0] + 1)
+                _declare(f, Decl(text(ident), "var", line(ident), span, has_value), spec)
+    elif kind in ("const_declaration", "type_declaration"):
+        obj: ObjectKind = "const" if kind == "const_declaration" else "type"
+        spec_kinds = ("const_spec",) if obj == "const" else ("type_spec", "type_alias")
+        for spec in _specs(node, *spec_kinds):
+            for ident in spec.children_by_field_name("name"):
+                span = (line(spec), spec.end_point[0] + 1)
+                _declare(f, Decl(text(ident), obj, line(ident), span, True), None)
+    elif kind == "import_declaration":
+        for spec in _specs(node, "import_spec"):
+            _read_import(f, spec)
+    elif kind == "package_clause" and f.package is None:
+        f.package = text(node.named_children[0]) if node.named_children else None
+
+
+def _specs(node: Node, *kinds: str) -> list[Node]:
+    out: list[Node] = []
+    for child in node.named_children:
+        if child.type in kinds:
+            out.append(child)
+        elif child.type.endswith("_list"):
+            out.extend(c for c in child.named_children if c.type in kinds)
+    return out
+
+
+def _declare(f: GoFile, decl: Decl, node: Node | None) -> None:
+    if decl.name == "_" or decl.name in f.decls:
+        return
+    f.decls[decl.name] = decl
+    if node is not None:
+        f._nodes[decl.name] = node
+
+
+def _read_import(f: GoFile, spec: Node) -> None:
+    path_node = spec.child_by_field_name("path")
+    path = text(path_node).strip('"`')
+    if path == "unsafe":
+        f.imports_unsafe = True
+    name_node = spec.child_by_field_name("name")
+    name = text(name_node) if name_node is not None else package_name_of(path)
+    if name not in ("_", "."):
+        f.imports[name] = path
+
+
+def _read_method(f: GoFile, node: Node) -> None:
+    recv_list = node.child_by_field_name("receiver")
+    params = [
+        p
+        for p in (recv_list.named_children if recv_list else [])
+        if p.type == "parameter_declaration"
+    ]
+    if not params:
+        return
+    rtype = params[0].child_by_field_name("type")
+    pointer = False
+    while rtype is not None and rtype.type in ("pointer_type", "parenthesized_type"):
+        pointer = pointer or rtype.type == "pointer_type"
+        rtype = rtype.named_children[-1] if rtype.named_children else None
+    if rtype is not None and rtype.type == "generic_type":
+        rtype = rtype.child_by_field_name("type")
+    name = text(node.child_by_field_name("name"))
+    if rtype is None or not name:
+        return
+    method = Method(
+        text(rtype), pointer, name, line(node), node.child_by_field_name("body") is not None
+    )
+    f.methods.append(method)
+    f._method_nodes.append(node)
+
+
+def _receiver_type_params(recv_list: Node | None) -> frozenset[str]:
+    if recv_list is None:
+        return frozenset()
+    names: set[str] = set()
+    for p in recv_list.named_children:
+        t = p.child_by_field_name("type")
+        while t is not None and t.type in ("pointer_type", "parenthesized_type"):
+            t = t.named_children[-1] if t.named_children else None
+        if t is not None and t.type == "generic_type":
+            args = t.child_by_field_name("type_arguments")
+            for a in args.named_children if args is not None else []:
+                names.add(text(a))
+    return frozenset(names)
+
+
+def _signature(namer: TypeNamer, node: Node) -> str | None:
+    if node.type == "function_declaration":
+        tparams = node.child_by_field_name("type_parameters")
+        if tparams is not None:
+            names = frozenset(
+                text(i) for d in tparams.named_children for i in d.children_by_field_name("name")
+            )
+            namer = namer.with_type_params(names)
+        return namer.signature(
+            node.child_by_field_name("parameters"), node.child_by_field_name("result")
+        )
+    t = node.child_by_field_name("type")
+    return namer.type(t) if t is not None else None
+
+
+def _read_directives(f: GoFile, root: Node, source: bytes) -> None:
+    seen: set[int] = set()
+    start = source.find(_MARKER)
+    while start >= 0:
+        node = root.descendant_for_byte_range(start, start + len(_MARKER))
+        if node is not None and node.type == "comment" and node.start_byte not in seen:
+            seen.add(node.start_byte)
+            row, col = node.start_point
+            line_start = source.rfind(b"\n", 0, node.start_byte) + 1
+            alone = source[line_start : node.start_byte].strip() == b""
+            found = read_comment(text(node), row + 1, col + 1, alone)
+            if isinstance(found, DirectiveText):
+                f.directives.append(found)
+            elif isinstance(found, NearMiss):
+                f.near_misses.append(found)
+        start = source.find(_MARKER, start + len(_MARKER))
+
+
+def _error_lines(node: Node) -> tuple[int, ...]:
+    """Lines where tree-sitter found ERROR or MISSING nodes (descends only into broken parts)."""
+    out: list[int] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "ERROR" or n.is_missing:
+            out.append(line(n))
+            continue
+        stack.extend(c for c in n.children if c.has_error)
+    return tuple(sorted(set(out)))
+
+
+def package_clause(source: bytes) -> str | None:
+    """The package name, read without parsing: skips comments up to the ``package`` keyword."""
+    in_block = False
+    for raw in source[:65536].split(b"\n"):
+        s = raw.strip()
+        while s:
+            if in_block:
+                end = s.find(b"*/")
+                if end < 0:
+                    s = b""
+                    break
+                s, in_block = s[end + 2 :].strip(), False
+            elif s.startswith(b"//"):
+                s = b""
+            elif s.startswith(b"/*"):
+                s, in_block = s[2:], True
+            else:
+                break
+        if not s:
+            continue
+        m = re.match(rb"package\s+([A-Za-z_][A-Za-z0-9_]*)", s)
+        return m.group(1).decode() if m else None
+    return None

@@ -5,14 +5,17 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from bot.analyse.compile_rules import check_package
 from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
+from bot.analyse.link_rules import check_links
 from bot.analyse.package import Package, SourceFile, group_packages
 from bot.findings import Finding
 from bot.golang.gomod import GoMod, parse_gomod
 from bot.golang.source import package_clause
+from bot.stdlib.facts import StdlibWindow
 from bot.versions import DEFAULT_PLATFORMS, default_window, labels
 
 
@@ -92,11 +95,22 @@ def window_for(workspace: Workspace) -> tuple[int, ...]:
     return default_window(modules[root].go)
 
 
+class AcceptedPairs(Protocol):
+    """Whether the repository accepts a local signature standing in for a remote one."""
+
+    def __call__(self, target: str, local: str, remote: str) -> bool: ...
+
+
 def analyse(
     workspace: Workspace,
     versions: tuple[int, ...] | None = None,
     platforms: tuple[str, ...] | None = None,
+    *,
+    stdlib: StdlibWindow | None = None,
+    accepted: AcceptedPairs | None = None,
 ) -> Report:
+    """Classify every directive and run the compile-level rules, and the link- and type-level
+    rules when standard-library facts are given."""
     versions = versions or window_for(workspace)
     platforms = tuple(sorted(platforms or DEFAULT_PLATFORMS))
     modules = workspace.modules()
@@ -123,6 +137,8 @@ def analyse(
         report.directives += result.directives
         report.findings += result.findings
         report.findings += _parse_errors(package)
+    if stdlib is not None:
+        report.findings += check_links(report.directives, stdlib, accepted)
     report.directives.sort(key=lambda d: (d.path, d.line, d.column, min(d.configs)))
     report.findings.sort()
     return report

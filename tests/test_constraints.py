@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.golang.constraints import (
     BuildHeader,
@@ -471,3 +473,68 @@ def test_agrees_with_go_list(tmp_path: Path) -> None:
     errors = {name for name, src in DIFF_CASES if build_header(src).error}
     for names in invalid:
         assert names == errors
+
+
+# Many free tags, and a property check against brute force ------------------------------------
+
+
+def test_many_free_tags_stay_fast() -> None:
+    tags = [f"t{i}" for i in range(60)]
+    unsat = " && ".join([*tags, "!t0"])
+    sat = " || ".join(f"(t{i} && !t{i + 1})" for i in range(59))
+    assert configs("f.go", go_file(f"//go:build {unsat}")) == set()
+    assert configs("f.go", go_file(f"//go:build {sat}")) == ALL
+
+
+TreeNode = str | tuple[str, "TreeNode"] | tuple[str, "TreeNode", "TreeNode"]
+TREE_TAGS = ["linux", "windows", "arm64", "unix", "go1.23", "go1.27", "x", "cgo"]
+
+
+def trees() -> st.SearchStrategy[TreeNode]:
+    leaves: st.SearchStrategy[TreeNode] = st.sampled_from(TREE_TAGS)
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.tuples(st.just("!"), inner),
+            st.tuples(st.sampled_from(["&&", "||"]), inner, inner),
+        ),
+        max_leaves=8,
+    )
+
+
+def render(t: TreeNode) -> str:
+    if isinstance(t, str):
+        return t
+    if len(t) == 2:
+        return f"!({render(t[1])})" if not isinstance(t[1], str) else f"!{t[1]}"
+    return f"({render(t[1])} {t[0]} {render(t[2])})"
+
+
+def truth(t: TreeNode, env: dict[str, bool]) -> bool:
+    if isinstance(t, str):
+        return env[t]
+    if len(t) == 2:
+        return not truth(t[1], env)
+    left, right = truth(t[1], env), truth(t[2], env)
+    return left and right if t[0] == "&&" else left or right
+
+
+def brute_force(t: TreeNode, minor: int, platform: str) -> bool:
+    goos, goarch = platform.split("/")
+    fixed = {
+        "linux": goos in ("linux", "android"),
+        "windows": goos == "windows",
+        "arm64": goarch == "arm64",
+        "unix": goos not in ("windows", "js"),
+        "go1.23": minor >= 23,
+        "go1.27": minor >= 27,
+    }
+    choices = itertools.product((False, True), repeat=2)
+    return any(truth(t, fixed | {"x": x, "cgo": c}) for x, c in choices)
+
+
+@settings(max_examples=150, deadline=None)
+@given(trees())
+def test_matches_brute_force(tree: TreeNode) -> None:
+    expected = {(m, p) for m, p in ALL if brute_force(tree, m, p)}
+    assert configs("f.go", go_file(f"//go:build {render(tree)}")) == expected

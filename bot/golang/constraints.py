@@ -38,14 +38,14 @@ __all__ = [
 # From go/build/syslist.go (Go ≤ 1.23) and internal/syslist/syslist.go (Go ≥ 1.24);
 # identical in every toolchain from 1.21 to 1.27.
 KNOWN_OS = frozenset(
-    "aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd "  # noqa: SIM905
+    "aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd "
     "plan9 solaris wasip1 windows zos".split()
 )
 UNIX_OS = frozenset(
-    "aix android darwin dragonfly freebsd hurd illumos ios linux netbsd openbsd solaris".split()  # noqa: SIM905
+    "aix android darwin dragonfly freebsd hurd illumos ios linux netbsd openbsd solaris".split()
 )
 KNOWN_ARCH = frozenset(
-    "386 amd64 amd64p32 arm armbe arm64 arm64be loong64 mips mipsle mips64 mips64le "  # noqa: SIM905
+    "386 amd64 amd64p32 arm armbe arm64 arm64be loong64 mips mipsle mips64 mips64le "
     "mips64p32 mips64p32le ppc ppc64 ppc64le riscv riscv64 s390 s390x sparc sparc64 wasm".split()
 )
 
@@ -121,18 +121,33 @@ def _paren_if(x: Expr, kind: type[And] | type[Or]) -> str:
     return f"({s})" if isinstance(x, kind) else s
 
 
-def _evaluate(x: Expr, env: Mapping[str, bool]) -> bool:
+def _substitute(x: Expr, env: Mapping[str, bool]) -> Expr | bool:
+    """``x`` with the tags in ``env`` replaced by their values, constants folded away."""
     match x:
         case Tag(name):
-            return env[name]
+            return env.get(name, x)
         case Not(arg):
-            return not _evaluate(arg, env)
+            r = _substitute(arg, env)
+            return (not r) if isinstance(r, bool) else Not(r)
         case And(args):
-            return all(_evaluate(a, env) for a in args)
+            return _fold(And, [_substitute(a, env) for a in args], absorbing=False)
         case Or(args):
-            return any(_evaluate(a, env) for a in args)
+            return _fold(Or, [_substitute(a, env) for a in args], absorbing=True)
         case _:
             assert_never(x)
+
+
+def _fold(kind: type[And] | type[Or], args: list[Expr | bool], absorbing: bool) -> Expr | bool:
+    if absorbing in args:
+        return absorbing
+    rest = [a for a in args if not isinstance(a, bool)]
+    return _join(kind, rest) if rest else not absorbing
+
+
+def _first_tag(x: Expr) -> str:
+    while not isinstance(x, Tag):
+        x = x.x if isinstance(x, Not) else x.args[0]
+    return x.name
 
 
 def _tags(x: Expr) -> set[str]:
@@ -427,15 +442,27 @@ def _tag_value(tag: str, minor: int, goos: str, goarch: str) -> bool | None:
     return None
 
 
+#: Branches explored before a constraint is assumed satisfiable. Real constraints need a handful;
+#: the bound keeps adversarial ones (it is SAT, after all) from stalling the bot.
+_SEARCH_BUDGET = 4096
+
+
 @lru_cache(maxsize=65536)
 def _satisfiable(x: Expr, tags: tuple[str, ...], values: tuple[bool | None, ...]) -> bool:
-    env = {t: v for t, v in zip(tags, values, strict=True) if v is not None}
-    free = [t for t, v in zip(tags, values, strict=True) if v is None]
-    for choice in itertools.product((False, True), repeat=len(free)):
-        env.update(zip(free, choice, strict=True))
-        if _evaluate(x, env):
-            return True
-    return False
+    """Whether some assignment of the free (None) tags makes ``x`` true."""
+    fixed = {t: v for t, v in zip(tags, values, strict=True) if v is not None}
+    stack = [_substitute(x, fixed)]
+    for _ in range(_SEARCH_BUDGET):
+        if not stack:
+            return False
+        residual = stack.pop()
+        if isinstance(residual, bool):
+            if residual:
+                return True
+            continue
+        tag = _first_tag(residual)
+        stack += [_substitute(residual, {tag: False}), _substitute(residual, {tag: True})]
+    return True
 
 
 @lru_cache(maxsize=4096)

@@ -17,7 +17,7 @@ import structlog
 
 from bot.queue.jobs import CommandReplyJob, RepoRef, ReviewJob, parse_job
 from bot.settings import Settings
-from bot.webhook.app import MAX_BODY_BYTES, WEBHOOK_PATH, create_app
+from bot.webhook.app import MAX_BODY_BYTES, WEBHOOK_PATH, RecentDeliveries, create_app
 from bot.webhook.logs import configure_logging
 from bot.webhook.signature import sign
 
@@ -33,12 +33,14 @@ class FakeQueue:
 
     def __init__(self, *, error: Exception | None = None, delay: float = 0.0) -> None:
         self.stored: list[tuple[dict[str, object], str, str | None]] = []
+        self.calls = 0
         self.error = error
         self.delay = delay
 
     async def enqueue(
         self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
     ) -> bool:
+        self.calls += 1
         await asyncio.sleep(self.delay)
         if self.error is not None:
             raise self.error
@@ -259,6 +261,14 @@ async def test_redelivery_is_handled_once(client: httpx.AsyncClient, queue: Fake
     assert (first.status_code, first.json()) == (202, {"queued": 1})
     assert (again.status_code, again.json()) == (200, {"queued": 0, "duplicate": True})
     assert len(queue.stored) == 1
+    assert queue.calls == 1  # the app remembered the delivery: the queue was not asked again
+
+
+def test_recent_deliveries_forget_the_oldest() -> None:
+    recent = RecentDeliveries(2)
+    for delivery in ("a", "b", "a", "c"):  # "a" seen again: "b" is now the oldest
+        recent.add(delivery)
+    assert ("a" in recent, "b" in recent, "c" in recent) == (True, False, True)
 
 
 async def test_redelivery_after_a_restart_is_caught_by_the_queue(queue: FakeQueue) -> None:
@@ -274,6 +284,7 @@ async def test_redelivery_after_a_restart_is_caught_by_the_queue(queue: FakeQueu
         (200, {"queued": 0, "duplicate": True}),
     ]
     assert len(queue.stored) == 1
+    assert queue.calls == 2
 
 
 @pytest.mark.parametrize(

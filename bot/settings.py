@@ -1,0 +1,186 @@
+"""Settings from the environment and a ``.env`` file (the environment wins)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_API_URL = "https://api.github.com"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(ValueError):
+    """A missing or malformed setting; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+def _default_data_dir() -> Path:
+    return Path("data").resolve()
+
+
+def _default_queue_url() -> str:
+    return f"sqlite:///{_default_data_dir()}/linkname-bot.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The App's settings. Without App credentials it runs in setup mode (``configured``)."""
+
+    app_id: int | None = None
+    private_key: str | None = field(default=None, repr=False)
+    webhook_secret: str | None = field(default=None, repr=False)
+    github_api_url: str = DEFAULT_API_URL
+    log_level: str = "INFO"
+    data_dir: Path = field(default_factory=_default_data_dir)
+    queue_url: str = field(default_factory=_default_queue_url)
+    host: str = "127.0.0.1"
+    port: int = 3000
+
+    @property
+    def configured(self) -> bool:
+        """True when the App's id, private key and webhook secret are all set."""
+        return (
+            self.app_id is not None
+            and self.private_key is not None
+            and self.webhook_secret is not None
+        )
+
+    @property
+    def graphql_url(self) -> str:
+        """GitHub's rule: ``https://host/api/v3`` → ``https://host/api/graphql``."""
+        base = self.github_api_url.rstrip("/")
+        if base.endswith("/api/v3"):
+            return base[: -len("/v3")] + "/graphql"
+        return base + "/graphql"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+) -> Settings:
+    """Read the settings; raise ``SettingsError`` naming the first bad variable."""
+    values = dict(read_env_file(env_file)) if env_file is not None else {}
+    values.update(os.environ if environ is None else environ)
+    get = {key: value.strip() for key, value in values.items() if value.strip()}.get
+
+    data_dir = Path(get("DATA_DIR", "data")).expanduser().resolve()
+    app_id = _int("APP_ID", get("APP_ID"), minimum=1)
+    private_key = _private_key(get("PRIVATE_KEY"), get("PRIVATE_KEY_PATH"))
+    webhook_secret = get("WEBHOOK_SECRET")
+    given = {"APP_ID": app_id, "PRIVATE_KEY": private_key, "WEBHOOK_SECRET": webhook_secret}
+    missing = [name for name, value in given.items() if value is None]
+    if 0 < len(missing) < len(given):
+        hint = " (or PRIVATE_KEY_PATH)" if missing[0] == "PRIVATE_KEY" else ""
+        raise SettingsError(
+            missing[0], f"missing{hint}; set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET together"
+        )
+    port = _int("PORT", get("PORT"), minimum=1, maximum=65535) or 3000
+    return Settings(
+        app_id=app_id,
+        private_key=private_key,
+        webhook_secret=webhook_secret,
+        github_api_url=_url("GITHUB_API_URL", get("GITHUB_API_URL", DEFAULT_API_URL)),
+        log_level=_log_level(get("LOG_LEVEL", "INFO")),
+        data_dir=data_dir,
+        queue_url=get("QUEUE_URL", f"sqlite:///{data_dir}/linkname-bot.db"),
+        host=get("HOST", "127.0.0.1"),
+        port=port,
+    )
+
+
+def _int(name: str, raw: str | None, *, minimum: int, maximum: int | None = None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        value = int(raw, 10)
+    except ValueError:
+        raise SettingsError(name, f"expected an integer, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f"{minimum}..{maximum}" if maximum is not None else f">= {minimum}"
+        raise SettingsError(name, f"expected an integer {bounds}, got {value}")
+    return value
+
+
+def _private_key(text: str | None, path: str | None) -> str | None:
+    if text is not None and path is not None:
+        raise SettingsError("PRIVATE_KEY", "set PRIVATE_KEY or PRIVATE_KEY_PATH, not both")
+    name = "PRIVATE_KEY"
+    if path is not None:
+        name = "PRIVATE_KEY_PATH"
+        try:
+            text = Path(path).expanduser().read_text()
+        except OSError as exc:
+            raise SettingsError(name, f"cannot read {path!r}: {exc.strerror}") from None
+    if text is None:
+        return None
+    pem = text.replace("\\n", "\n").strip() + "\n"
+    if not re.fullmatch(
+        r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----\n.+\n-----END \1PRIVATE KEY-----\n", pem, re.S
+    ):
+        raise SettingsError(name, "not a PEM private key (-----BEGIN ... PRIVATE KEY-----)")
+    return pem
+
+
+def _url(name: str, raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(name, f"expected an http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError("LOG_LEVEL", f"expected one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return level
+
+
+_BLANK = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)")
+_ENTRY = re.compile(
+    r"[ \t]*(?:export[ \t]+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*"
+    r"""(?:'(?P<single>[^']*)'|"(?P<double>(?:\\.|[^"\\])*)"|(?P<bare>(?!['"])[^\n]*))"""
+    r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)",
+    re.S,
+)
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
+
+
+def _unescape(match: re.Match[str]) -> str:
+    return _ESCAPES.get(match[1], match[1])
+
+
+def read_env_file(path: str | Path) -> dict[str, str]:
+    """``KEY=VALUE`` lines of a ``.env`` file ({} when there is none).
+
+    Supports comments, ``export``, single quotes (literal), double quotes (``\\n`` escapes,
+    may span lines) and bare values (`` #`` starts a comment). No ``${VAR}`` expansion.
+    """
+    try:
+        text = Path(path).read_text().replace("\r\n", "\n")
+    except FileNotFoundError:
+        return {}
+    values: dict[str, str] = {}
+    pos = 0
+    while pos < len(text):
+        if (blank := _BLANK.match(text, pos)) and blank.end() > pos:
+            pos = blank.end()
+            continue
+        entry = _ENTRY.match(text, pos)
+        if entry is None:
+            line = text.count("\n", 0, pos) + 1
+            raise SettingsError(f"{path}:{line}", "expected KEY=VALUE")
+        if entry["single"] is not None:
+            value = entry["single"]
+        elif entry["double"] is not None:
+            value = re.sub(r"\\(.)", _unescape, entry["double"], flags=re.S)
+        else:
+            value = re.split(r"[ \t]#", entry["bare"], maxsplit=1)[0].strip()
+        values[entry["key"]] = value
+        pos = entry.end()
+    return values

@@ -210,6 +210,19 @@ async def test_streamed_oversize_is_413_and_reading_stops_at_the_cap() -> None:
     assert queue.stored == []
 
 
+@pytest.mark.parametrize("declared", [b"-1", b"12a", "\u00b2".encode("latin-1"), b""])
+async def test_invalid_content_length_is_400(
+    client: httpx.AsyncClient, queue: FakeQueue, declared: bytes
+) -> None:
+    body = json.dumps(load("pull_request.opened.2")).encode()
+    sent = [(k.encode(), v.encode()) for k, v in headers("pull_request", body).items()]
+    sent.append((b"content-length", declared))
+    response = await client.post(WEBHOOK_PATH, content=Chunks(body, 1).__aiter__(), headers=sent)
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid Content-Length"}
+    assert queue.stored == []
+
+
 async def test_body_at_the_cap_is_read(queue: FakeQueue) -> None:
     body = json.dumps(load("pull_request.opened.2")).encode()
     app = create_app(SETTINGS, queue, max_body_bytes=len(body))

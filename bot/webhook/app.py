@@ -136,7 +136,7 @@ class WebhookEndpoint:
             return refuse(400, "missing X-GitHub-Event or X-GitHub-Delivery header")
         declared = request.headers.get("content-length")
         if declared is not None:
-            if not declared.isdigit():
+            if not (declared.isascii() and declared.isdigit()):
                 return refuse(400, "invalid Content-Length")
             if int(declared) > self.max_body_bytes:
                 return refuse(413, f"payload larger than {self.max_body_bytes} bytes")

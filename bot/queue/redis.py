@@ -1,0 +1,349 @@
+"""The Redis backend: our lease interface over saq's ``RedisQueue`` primitives.
+
+saq's own ``Worker`` runs functions by name and owns retries and sweeps; we need leases a
+worker renews, fences and fails with its own back-off, so we drive saq's ``Queue`` directly:
+
+=====================  ==================================================================
+ours                   saq
+=====================  ==================================================================
+job                    ``Job(key=dedup_id, kwargs={payload, coalesce_key, generation})``,
+                       ``timeout=0`` and ``heartbeat=0`` (saq never sweeps it as stuck)
+``enqueue``            ``Queue.enqueue`` (atomic; refuses a key still incomplete)
+``lease``              ``Queue.schedule`` (due retries → queued), ``Queue.dequeue``
+                       (BLMOVE queued → active), then the activation below
+``complete``           ``Queue.finish(COMPLETE)`` with ``ttl=-1`` (the job is deleted)
+``fail`` (retry)       ``Queue.retry`` with ``retry_delay=retry_in`` (incomplete zset score)
+``fail`` (give up)     ``Queue.finish(FAILED)`` kept ``dead_seconds``, plus our ``dead`` list
+=====================  ==================================================================
+
+Plain Redis commands do only what saq cannot express:
+
+* the dedup ids: ``SET dedup:<id> EX 7d``; saq's key uniqueness lasts only while a job is
+  incomplete.
+* coalescing: ``gen:<key>`` (INCR) hands out generations, ``latest:<key>`` (raised by a
+  tiny script, only after the job is stored) is what ``is_superseded`` compares with, and
+  the ``coalesce`` hash names the job a newer payload may replace in place.
+* "a newer job waits while the older one runs": ``running:<key>`` (SET NX PX lease).
+  A job dequeued while another holds it goes back to the schedule for half a second.
+* the lease itself: activation (status ACTIVE, ``worker_id`` = lease token, ``meta.lease_until``)
+  ``renew`` and the expiry reaper are WATCH/MULTI transactions on the job's key. We do not
+  use ``Queue.sweep``: it treats a job between BLMOVE and its activation as stuck and
+  re-queues it while a worker starts it (saq issues #124, #277), so two workers could run
+  one job. Our reaper only re-queues an ACTIVE job whose lease ended, or a job left in
+  ``active`` un-activated (its leaser died) after ``ORPHAN_GRACE`` seconds.
+
+Known window: ``complete`` and ``fail`` check the lease, then call saq (not one transaction).
+A lease expiring exactly in between costs at most a redundant run; no job is lost.
+
+Durability is the server's: run Redis with ``appendonly yes`` (``appendfsync everysec`` loses
+at most a second of enqueues on power loss; ``always`` none). A killed client loses nothing.
+Do not run saq's ``Worker`` or its sweeps on this queue's name.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+from saq.job import TERMINAL_STATUSES, Job, Status
+from saq.queue.redis import RedisQueue as SaqQueue
+
+from bot.queue.base import DEDUP_SECONDS, LEASE_EXPIRED, DeadLetter, Leased
+
+ORPHAN_GRACE = 30.0
+"""Seconds a dequeued job may stay un-activated before the reaper hands it out again."""
+
+DEFER_SECONDS = 0.5
+"""How long a job waits when another job with its coalesce key is running."""
+
+RAISE_LATEST = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then
+    redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+else
+    redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+"""
+
+
+class RedisQueue:
+    def __init__(
+        self,
+        url: str,
+        *,
+        name: str = "linkname-bot",
+        dedup_seconds: float = DEDUP_SECONDS,
+        dead_seconds: int = 30 * 24 * 3600,
+        reap_every: float = 1.0,
+    ) -> None:
+        self.redis: Redis = Redis.from_url(url)
+        self.saq = SaqQueue(self.redis, name=name)
+        self._dedup_seconds = int(dedup_seconds)
+        self._dead_seconds = dead_seconds
+        self._raise_latest = self.redis.register_script(RAISE_LATEST)
+        self._reap_every = reap_every
+        self._reaped = 0.0
+        self._orphans: dict[str, float] = {}
+        self._closed = False
+
+    def _pipeline(self) -> Any:
+        """A MULTI/EXEC pipeline (typed Any: redis-py's pipeline stubs do not chain)."""
+        return self.redis.pipeline(transaction=True)
+
+    def _ns(self, key: str) -> str:
+        return self.saq.namespace(key)
+
+    # enqueue
+
+    async def enqueue(
+        self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
+    ) -> bool:
+        dedup = self._ns(f"dedup:{dedup_id}")
+        if await self.redis.exists(dedup):
+            return False
+        generation = 0
+        if coalesce_key is not None:
+            gen_key = self._ns(f"gen:{coalesce_key}")
+            async with self._pipeline() as pipe:
+                generation, _ = (
+                    await pipe.incr(gen_key).expire(gen_key, self._dedup_seconds).execute()
+                )
+        kwargs = {"payload": payload, "coalesce_key": coalesce_key, "generation": generation}
+        if coalesce_key is None or not await self._replace_waiting(coalesce_key, kwargs):
+            job = Job("review", kwargs=kwargs, key=dedup_id, timeout=0, ttl=-1, retries=0)
+            if await self.saq.enqueue(job) is None:
+                return False  # a job with this dedup id is still in the queue
+            if coalesce_key is not None:
+                await self.redis.hset(self._ns("coalesce"), coalesce_key, job.id)
+        if coalesce_key is not None:
+            await self._raise_latest(
+                keys=[self._ns(f"latest:{coalesce_key}")], args=[generation, self._dedup_seconds]
+            )
+        await self.redis.set(dedup, 1, ex=self._dedup_seconds)
+        return True
+
+    async def _replace_waiting(self, key: str, kwargs: dict[str, Any]) -> bool:
+        """Give the waiting job for ``key`` the newer payload; False when none is waiting."""
+        job_id = await self.redis.hget(self._ns("coalesce"), key)
+        if job_id is None:
+            return False
+        async with self._pipeline() as pipe:
+            while True:
+                try:
+                    await pipe.watch(job_id)
+                    job = self.saq.deserialize(await pipe.get(job_id))
+                    if job is None or job.status != Status.QUEUED:
+                        return False
+                    job.kwargs, job.attempts, job.error = kwargs, 0, None
+                    pipe.multi()
+                    pipe.set(job_id, self.saq.serialize(job))
+                    await pipe.execute()
+                    return True
+                except WatchError:
+                    continue
+
+    # lease
+
+    async def lease(self, *, lease_seconds: float) -> Leased | None:
+        await self._reap()
+        await self.saq.schedule(lock=1)
+        for _ in range(100):
+            job = await self.saq.dequeue(timeout=0.01)
+            if job is None:
+                return None
+            leased = await self._activate(job, lease_seconds)
+            if leased is not None:
+                return leased
+        return None
+
+    async def _activate(self, seen: Job, lease_seconds: float) -> Leased | None:
+        token = uuid.uuid4().hex
+        key: str | None = None
+        async with self._pipeline() as pipe:
+            try:
+                await pipe.watch(seen.id)
+                job = self.saq.deserialize(await pipe.get(seen.id))
+                if job is None or job.status != Status.QUEUED or job.touched != seen.touched:
+                    return None  # finished meanwhile, or taken back by a reaper: it cleans up
+                kwargs = job.kwargs or {}
+                key, generation = kwargs["coalesce_key"], int(kwargs["generation"])
+                if key is not None:
+                    if await self._latest(key) > generation:
+                        await self.saq.finish(job, Status.COMPLETE, result="superseded")
+                        return None
+                    running = self._ns(f"running:{key}")
+                    if not await self.redis.set(running, token, nx=True, px=_ms(lease_seconds)):
+                        await self._defer(job.id)
+                        key = None
+                        return None
+                job.status = Status.ACTIVE
+                job.attempts += 1
+                job.started = job.touched = _now_ms()
+                job.worker_id = token
+                job.meta["lease_until"] = time.time() + lease_seconds
+                pipe.multi()
+                pipe.set(job.id, self.saq.serialize(job))
+                await pipe.execute()
+            except WatchError:
+                if key is not None:
+                    await self._unlock(key, token)
+                return None
+        return Leased(job.id, kwargs["payload"], job.attempts, token, key, generation, job.error)
+
+    async def _defer(self, job_id: str) -> None:
+        """Put a dequeued job back on the schedule (saq's retry would rewrite its body)."""
+        async with self._pipeline() as pipe:
+            pipe.lrem(self.saq._active, 1, job_id)
+            pipe.zadd(self.saq._incomplete, {job_id: time.time() + DEFER_SECONDS})
+            await pipe.execute()
+
+    async def _reap(self) -> None:
+        """Hand out again jobs whose lease ended, and jobs dequeued by a leaser that died."""
+        now = time.time()
+        if now - self._reaped < self._reap_every:
+            return
+        self._reaped = now
+        ids = await self.redis.lrange(self.saq._active, 0, -1)
+        active = {i.decode() if isinstance(i, bytes) else i for i in ids}
+        self._orphans = {i: t for i, t in self._orphans.items() if i in active}
+        for job_id in active:
+            async with self._pipeline() as pipe:
+                try:
+                    await pipe.watch(job_id)
+                    job = self.saq.deserialize(await pipe.get(job_id))
+                    if job is None or job.status in TERMINAL_STATUSES:
+                        pipe.multi()
+                        pipe.lrem(self.saq._active, 0, job_id)
+                    elif job.status == Status.ACTIVE and job.meta.get("lease_until", 0) < now:
+                        self._requeue(pipe, job, LEASE_EXPIRED)
+                    elif job.status == Status.QUEUED:
+                        if now - self._orphans.setdefault(job_id, now) < ORPHAN_GRACE:
+                            continue
+                        self._requeue(pipe, job, job.error)
+                    else:
+                        continue
+                    await pipe.execute()
+                except WatchError:
+                    continue
+
+    def _requeue(self, pipe: Any, job: Job, error: str | None) -> None:
+        job.status, job.error, job.worker_id, job.touched = Status.QUEUED, error, None, _now_ms()
+        pipe.multi()
+        pipe.set(job.id, self.saq.serialize(job))
+        pipe.lrem(self.saq._active, 0, job.id)
+        pipe.zadd(self.saq._incomplete, {job.id: 0})
+        pipe.lpush(self.saq._queued, job.id)  # at the head: it is the oldest
+
+    # holding a lease
+
+    async def _held(self, lease: Leased) -> Job | None:
+        job = await self.saq._get_job_by_id(lease.id)
+        if job is None or job.status != Status.ACTIVE or job.worker_id != lease.token:
+            return None
+        return job
+
+    async def renew(self, job: Leased, *, lease_seconds: float) -> bool:
+        async with self._pipeline() as pipe:
+            try:
+                await pipe.watch(job.id)
+                current = self.saq.deserialize(await pipe.get(job.id))
+                if current is None or current.status != Status.ACTIVE:
+                    return False
+                if current.worker_id != job.token:
+                    return False
+                current.touched = _now_ms()
+                current.meta["lease_until"] = time.time() + lease_seconds
+                pipe.multi()
+                pipe.set(job.id, self.saq.serialize(current))
+                if job.coalesce_key is not None:
+                    running = self._ns(f"running:{job.coalesce_key}")
+                    pipe.set(running, job.token, px=_ms(lease_seconds))
+                await pipe.execute()
+                return True
+            except WatchError:
+                return False
+
+    async def complete(self, job: Leased) -> bool:
+        current = await self._held(job)
+        if current is None:
+            return False
+        await self.saq.finish(current, Status.COMPLETE)
+        await self._release(job)
+        return True
+
+    async def fail(self, job: Leased, error: str, *, retry_in: float | None) -> bool:
+        current = await self._held(job)
+        if current is None:
+            return False
+        if retry_in is None:
+            current.ttl = self._dead_seconds
+            await self.saq.finish(current, Status.FAILED, error=error)
+            async with self._pipeline() as pipe:
+                await (
+                    pipe.lpush(self._ns("dead"), job.id).ltrim(self._ns("dead"), 0, 9999).execute()
+                )
+        else:
+            current.retry_delay, current.retry_backoff = retry_in, False
+            await self.saq.retry(current, error)
+        await self._release(job)
+        return True
+
+    async def _release(self, job: Leased) -> None:
+        if job.coalesce_key is not None:
+            await self._unlock(job.coalesce_key, job.token)
+
+    async def _unlock(self, key: str, token: str) -> None:
+        running = self._ns(f"running:{key}")
+        async with self._pipeline() as pipe:
+            try:
+                await pipe.watch(running)
+                if await pipe.get(running) == token.encode():
+                    pipe.multi()
+                    pipe.delete(running)
+                    await pipe.execute()
+            except WatchError:
+                pass
+
+    async def _latest(self, key: str) -> int:
+        return int(await self.redis.get(self._ns(f"latest:{key}")) or 0)
+
+    async def is_superseded(self, job: Leased) -> bool:
+        key = job.coalesce_key
+        return key is not None and await self._latest(key) > job.generation
+
+    # metrics and inspection
+
+    async def depth(self) -> int:
+        incomplete = await self.saq.count("incomplete")
+        active = await self.saq.count("active")
+        return max(0, incomplete - active)
+
+    async def oldest_age(self) -> float | None:
+        head = await self.redis.lindex(self.saq._queued, 0)
+        job = None if head is None else await self.saq._get_job_by_id(head)
+        return None if job is None else max(0.0, time.time() - job.queued / 1000)
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        ids = await self.redis.lrange(self._ns("dead"), 0, limit - 1)
+        jobs = [self.saq.deserialize(raw) for raw in await self.redis.mget(ids)] if ids else []
+        return [
+            DeadLetter(j.id, (j.kwargs or {})["payload"], j.attempts, j.error or "")
+            for j in jobs
+            if j is not None
+        ]
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self.saq.disconnect()
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))

@@ -1,0 +1,266 @@
+"""The embedded default: one SQLite file, safe to share between processes.
+
+Durability: WAL journal with ``synchronous=FULL``, so a committed ``enqueue`` survives not
+only the process being killed but also power loss (NORMAL in WAL mode may lose the last
+commits on power loss, and the webhook has already answered 202 by then). The cost is one
+fsync per write, which webhook rates never notice.
+
+Atomicity: each write is one ``BEGIN IMMEDIATE`` transaction, which takes the file's write
+lock up front, so two leasers (threads or processes) never pick the same row. All SQLite
+calls of one queue run on its own single thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.queue.base import DEDUP_SECONDS, LEASE_EXPIRED, DeadLetter, Leased
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL,
+    coalesce_key TEXT,
+    generation INTEGER NOT NULL,
+    enqueued_at REAL NOT NULL,
+    due_at REAL NOT NULL,  -- waiting: runnable from; leased: end of the lease
+    leased INTEGER NOT NULL DEFAULT 0,
+    token TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (due_at, seq);
+CREATE INDEX IF NOT EXISTS jobs_key ON jobs (coalesce_key, leased);
+CREATE TABLE IF NOT EXISTS dead (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    died_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dedup (id TEXT PRIMARY KEY, seen_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS dedup_seen ON dedup (seen_at);
+CREATE TABLE IF NOT EXISTS generations (
+    key TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    updated_at REAL NOT NULL
+);
+"""
+
+DROP_SUPERSEDED_SQL = """
+DELETE FROM jobs WHERE due_at <= ? AND coalesce_key IS NOT NULL
+  AND generation < (SELECT generation FROM generations AS g WHERE g.key = jobs.coalesce_key)
+"""
+
+LEASE_SQL = """
+SELECT id, payload, coalesce_key, generation, leased, attempts, error FROM jobs AS j
+WHERE due_at <= :now AND NOT EXISTS (
+    SELECT 1 FROM jobs AS o
+    WHERE j.coalesce_key IS NOT NULL AND o.coalesce_key = j.coalesce_key
+      AND o.leased AND o.due_at > :now AND o.id != j.id
+)
+ORDER BY due_at, seq LIMIT 1
+"""
+
+
+class SQLiteQueue:
+    def __init__(self, path: str | Path, *, dedup_seconds: float = DEDUP_SECONDS) -> None:
+        self.path = Path(path)
+        self._dedup_seconds = dedup_seconds
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-queue")
+        self._db: sqlite3.Connection | None = None
+        self._pruned = 0.0
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        def call() -> T:
+            if self._db is None:
+                self._db = self._connect()
+            return fn(self._db)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA busy_timeout=30000")
+        db.executescript(SCHEMA)  # idempotent; executescript commits by itself
+        return db
+
+    async def enqueue(
+        self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
+    ) -> bool:
+        data = json.dumps(payload)
+
+        def run(db: sqlite3.Connection) -> bool:
+            now = time.time()
+            with _transaction(db):
+                if now - self._pruned > 3600:
+                    self._prune(db, now - self._dedup_seconds)
+                    self._pruned = now
+                seen = db.execute("SELECT seen_at FROM dedup WHERE id = ?", (dedup_id,)).fetchone()
+                if seen is not None and now - seen[0] < self._dedup_seconds:
+                    return False
+                db.execute("INSERT OR REPLACE INTO dedup VALUES (?, ?)", (dedup_id, now))
+                generation = 0
+                if coalesce_key is not None:
+                    (generation,) = db.execute(
+                        "INSERT INTO generations VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE"
+                        " SET generation = generation + 1, updated_at = excluded.updated_at"
+                        " RETURNING generation",
+                        (coalesce_key, now),
+                    ).fetchone()
+                    replaced = db.execute(
+                        "UPDATE jobs SET payload = ?, generation = ?, attempts = 0, error = NULL"
+                        " WHERE coalesce_key = ? AND NOT leased",
+                        (data, generation, coalesce_key),
+                    ).rowcount
+                    if replaced:
+                        return True
+                db.execute(
+                    "INSERT INTO jobs (id, payload, coalesce_key, generation, enqueued_at, due_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (uuid.uuid4().hex, data, coalesce_key, generation, now, now),
+                )
+                return True
+
+        return await self._run(run)
+
+    @staticmethod
+    def _prune(db: sqlite3.Connection, before: float) -> None:
+        """Forget dedup ids, and generations no running job can still compare with."""
+        db.execute("DELETE FROM dedup WHERE seen_at < ?", (before,))
+        db.execute(
+            "DELETE FROM generations WHERE updated_at < ?"
+            " AND key NOT IN (SELECT coalesce_key FROM jobs WHERE coalesce_key IS NOT NULL)",
+            (before,),
+        )
+
+    async def lease(self, *, lease_seconds: float) -> Leased | None:
+        def run(db: sqlite3.Connection) -> Leased | None:
+            now = time.time()
+            with _transaction(db):
+                db.execute(DROP_SUPERSEDED_SQL, (now,))
+                row = db.execute(LEASE_SQL, {"now": now}).fetchone()
+                if row is None:
+                    return None
+                job_id, payload, key, generation, leased, attempts, error = row
+                token = uuid.uuid4().hex
+                error = error or (LEASE_EXPIRED if leased else None)
+                db.execute(
+                    "UPDATE jobs SET leased = 1, token = ?, attempts = attempts + 1,"
+                    " due_at = ?, error = ? WHERE id = ?",
+                    (token, now + lease_seconds, error, job_id),
+                )
+                return Leased(
+                    job_id, json.loads(payload), attempts + 1, token, key, generation, error
+                )
+
+        return await self._run(run)
+
+    async def renew(self, job: Leased, *, lease_seconds: float) -> bool:
+        until = time.time() + lease_seconds
+        sql = "UPDATE jobs SET due_at = ? WHERE id = ? AND token = ?"
+        return await self._update(job, sql, until)
+
+    async def complete(self, job: Leased) -> bool:
+        return await self._update(job, "DELETE FROM jobs WHERE id = ? AND token = ?")
+
+    async def fail(self, job: Leased, error: str, *, retry_in: float | None) -> bool:
+        if retry_in is not None:
+            return await self._update(
+                job,
+                "UPDATE jobs SET leased = 0, token = NULL, error = ?, due_at = ?"
+                " WHERE id = ? AND token = ?",
+                error,
+                time.time() + retry_in,
+            )
+
+        def run(db: sqlite3.Connection) -> bool:
+            with _transaction(db):
+                moved = db.execute(
+                    "INSERT INTO dead (id, payload, attempts, error, died_at)"
+                    " SELECT id, payload, attempts, ?, ? FROM jobs WHERE id = ? AND token = ?",
+                    (error, time.time(), job.id, job.token),
+                ).rowcount
+                db.execute("DELETE FROM jobs WHERE id = ? AND token = ?", (job.id, job.token))
+                return moved == 1
+
+        return await self._run(run)
+
+    async def _update(self, job: Leased, sql: str, *args: Any) -> bool:
+        def run(db: sqlite3.Connection) -> bool:
+            with _transaction(db):
+                return db.execute(sql, (*args, job.id, job.token)).rowcount == 1
+
+        return await self._run(run)
+
+    async def is_superseded(self, job: Leased) -> bool:
+        key = job.coalesce_key
+        if key is None:
+            return False
+        return await self._run(lambda db: _generation(db, key) > job.generation)
+
+    async def depth(self) -> int:
+        return int(await self._scalar("SELECT count(*) FROM jobs WHERE NOT leased"))
+
+    async def _scalar(self, sql: str, *args: Any) -> Any:
+        return await self._run(lambda db: db.execute(sql, args).fetchone()[0])
+
+    async def oldest_age(self) -> float | None:
+        now = time.time()
+        oldest = await self._scalar(
+            "SELECT min(enqueued_at) FROM jobs WHERE NOT leased AND due_at <= ?", now
+        )
+        return None if oldest is None else now - float(oldest)
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        rows = await self._run(
+            lambda db: db.execute(
+                "SELECT id, payload, attempts, error FROM dead ORDER BY seq DESC LIMIT ?", (limit,)
+            ).fetchall()
+        )
+        return [DeadLetter(i, json.loads(p), a, e) for i, p, a, e in rows]
+
+    async def close(self) -> None:
+        if self._executor._shutdown:
+            return
+
+        def run() -> None:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+        await asyncio.get_running_loop().run_in_executor(self._executor, run)
+        self._executor.shutdown(wait=True)
+
+
+def _generation(db: sqlite3.Connection, key: str) -> int:
+    row = db.execute("SELECT generation FROM generations WHERE key = ?", (key,)).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+class _transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on error."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,418 @@
+"""One suite for every queue backend: memory, SQLite (a real file), Redis (a real server)."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.queue import Queue, open_queue
+from bot.queue.base import LEASE_EXPIRED
+from bot.queue.memory import MemoryQueue
+from bot.queue.sqlite import SQLiteQueue
+from bot.queue.worker import TransientError, Worker, superseded
+from tests.redis_server import redis_server
+
+Opener = Callable[[], Queue]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    try:
+        with redis_server(tmp_path_factory.mktemp("redis")) as url:
+            yield url
+    except FileNotFoundError as error:
+        pytest.skip(str(error))
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    yield request.param
+
+
+@pytest.fixture
+async def opener(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Opener]:
+    """Opens queue instances on one store (a new connection each call; memory: the same one)."""
+    opened: list[Queue] = []
+    memory = MemoryQueue()
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    url = request.getfixturevalue("redis_url") if backend == "redis" else ""
+
+    def open_one() -> Queue:
+        queue: Queue
+        if backend == "memory":
+            return memory
+        if backend == "sqlite":
+            queue = SQLiteQueue(tmp_path / "queue.db")
+        else:
+            from bot.queue.redis import RedisQueue
+
+            queue = RedisQueue(url, name=name)
+        opened.append(queue)
+        return queue
+
+    yield open_one
+    for queue in opened:
+        await queue.close()
+
+
+@pytest.fixture
+async def queue(opener: Opener) -> Queue:
+    return opener()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[object]], timeout: float = 5.0, step: float = 0.05
+) -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if result or time.monotonic() > deadline:
+            return result
+        await asyncio.sleep(step)
+
+
+async def test_enqueue_lease_complete(queue: Queue) -> None:
+    assert await queue.oldest_age() is None
+    assert await queue.enqueue({"n": 1}, dedup_id="d1")
+    assert await queue.depth() == 1
+    age = await queue.oldest_age()
+    assert age is not None and 0 <= age < 5
+    job = await queue.lease(lease_seconds=30)
+    assert job is not None
+    assert (job.payload, job.attempts, job.last_error) == ({"n": 1}, 1, None)
+    assert await queue.depth() == 0
+    assert await queue.lease(lease_seconds=30) is None
+    assert await queue.complete(job)
+    assert await queue.lease(lease_seconds=30) is None
+    assert await queue.depth() == 0
+
+
+async def test_oldest_due_first(queue: Queue) -> None:
+    for n in range(3):
+        await queue.enqueue({"n": n}, dedup_id=f"d{n}")
+    for n in range(3):
+        job = await queue.lease(lease_seconds=30)
+        assert job is not None and job.payload == {"n": n}
+
+
+async def test_dedup_across_instances(opener: Opener) -> None:
+    first = opener()
+    assert await first.enqueue({"n": 1}, dedup_id="delivery-1")
+    assert not await first.enqueue({"n": 2}, dedup_id="delivery-1")
+    job = await first.lease(lease_seconds=30)
+    assert job is not None and await first.complete(job)
+    await first.close() if not isinstance(first, MemoryQueue) else None
+    again = opener()  # re-opens the SQLite file, a second client of the Redis server
+    assert not await again.enqueue({"n": 3}, dedup_id="delivery-1")
+    assert await again.lease(lease_seconds=30) is None
+    assert await again.enqueue({"n": 4}, dedup_id="delivery-2")
+
+
+async def test_coalesce_replaces_waiting(queue: Queue) -> None:
+    assert await queue.enqueue({"sha": "a"}, dedup_id="d1", coalesce_key="pr1")
+    assert await queue.enqueue({"other": 1}, dedup_id="d2", coalesce_key="pr2")
+    assert await queue.enqueue({"sha": "b"}, dedup_id="d3", coalesce_key="pr1")
+    assert await queue.depth() == 2
+    first = await queue.lease(lease_seconds=30)
+    second = await queue.lease(lease_seconds=30)
+    assert first is not None and second is not None
+    assert first.payload == {"sha": "b"}  # the newer payload, in the older one's place
+    assert second.payload == {"other": 1}
+    assert not await queue.is_superseded(first)
+    assert await queue.lease(lease_seconds=30) is None
+
+
+async def test_newer_waits_while_older_runs(queue: Queue) -> None:
+    await queue.enqueue({"sha": "a"}, dedup_id="d1", coalesce_key="pr1")
+    old = await queue.lease(lease_seconds=30)
+    assert old is not None and not await queue.is_superseded(old)
+    await queue.enqueue({"sha": "b"}, dedup_id="d2", coalesce_key="pr1")
+    await queue.enqueue({"sha": "c"}, dedup_id="d3", coalesce_key="pr1")  # replaces b
+    await queue.enqueue({"n": 1}, dedup_id="d4")
+    assert await queue.is_superseded(old)
+    other = await queue.lease(lease_seconds=30)  # pr1 waits, the unrelated job does not
+    assert other is not None and other.payload == {"n": 1}
+    assert await queue.lease(lease_seconds=30) is None
+    assert await queue.complete(old)
+    new = await eventually(lambda: queue.lease(lease_seconds=30))
+    assert new is not None and new.payload == {"sha": "c"}  # type: ignore[attr-defined]
+    assert not await queue.is_superseded(new)  # type: ignore[arg-type]
+    assert await queue.lease(lease_seconds=30) is None
+
+
+async def test_expired_superseded_job_is_dropped(queue: Queue) -> None:
+    await queue.enqueue({"sha": "a"}, dedup_id="d1", coalesce_key="pr1")
+    old = await queue.lease(lease_seconds=0.3)
+    assert old is not None
+    await queue.enqueue({"sha": "b"}, dedup_id="d2", coalesce_key="pr1")
+    await asyncio.sleep(0.4)  # the old worker died
+    new = await eventually(lambda: queue.lease(lease_seconds=30))
+    assert new is not None and new.payload == {"sha": "b"}  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 1.2  # long enough for the Redis reaper to look at it
+    while time.monotonic() < deadline:
+        assert await queue.lease(lease_seconds=30) is None  # the old one is never run again
+        await asyncio.sleep(0.1)
+    assert not await queue.complete(old)
+    assert await queue.complete(new)  # type: ignore[arg-type]
+
+
+async def test_lease_expiry_leases_again(opener: Opener) -> None:
+    a, b = opener(), opener()
+    await a.enqueue({"n": 1}, dedup_id="d1")
+    first = await a.lease(lease_seconds=0.3)
+    assert first is not None
+    assert await b.lease(lease_seconds=0.3) is None
+    await asyncio.sleep(0.4)
+    second = await eventually(lambda: b.lease(lease_seconds=30))
+    assert second is not None
+    assert second.id == first.id  # type: ignore[attr-defined]
+    assert second.attempts == 2  # type: ignore[attr-defined]
+    assert second.last_error == LEASE_EXPIRED  # type: ignore[attr-defined]
+    # The first holder is fenced off: it can neither renew nor finish the job.
+    assert not await a.renew(first, lease_seconds=30)
+    assert not await a.complete(first)
+    assert not await a.fail(first, "late", retry_in=0)
+    assert await b.complete(second)  # type: ignore[arg-type]
+
+
+async def test_renew_keeps_the_lease(opener: Opener) -> None:
+    a, b = opener(), opener()
+    await a.enqueue({"n": 1}, dedup_id="d1")
+    job = await a.lease(lease_seconds=0.4)
+    assert job is not None
+    for _ in range(4):
+        await asyncio.sleep(0.2)
+        assert await a.renew(job, lease_seconds=0.4)
+        assert await b.lease(lease_seconds=0.4) is None
+    assert await a.complete(job)
+
+
+async def test_fail_retries_after_the_delay(queue: Queue) -> None:
+    await queue.enqueue({"n": 1}, dedup_id="d1")
+    job = await queue.lease(lease_seconds=30)
+    assert job is not None
+    failed_at = time.monotonic()
+    assert await queue.fail(job, "boom", retry_in=0.8)
+    assert await queue.depth() == 1
+    assert await queue.lease(lease_seconds=30) is None
+    again = await eventually(lambda: queue.lease(lease_seconds=30))
+    assert time.monotonic() - failed_at >= 0.8
+    assert again is not None
+    assert (again.attempts, again.last_error) == (2, "boom")  # type: ignore[attr-defined]
+
+
+async def test_fail_without_retry_dead_letters(queue: Queue) -> None:
+    await queue.enqueue({"n": 1}, dedup_id="d1")
+    job = await queue.lease(lease_seconds=30)
+    assert job is not None
+    assert await queue.fail(job, "no such repository", retry_in=None)
+    assert await queue.lease(lease_seconds=30) is None
+    assert await queue.depth() == 0
+    [dead] = await queue.dead_letters()
+    assert (dead.payload, dead.attempts, dead.error) == ({"n": 1}, 1, "no such repository")
+
+
+async def test_concurrent_workers_process_each_job_once(opener: Opener) -> None:
+    total = 200
+    producer = opener()
+    for n in range(total):
+        assert await producer.enqueue({"n": n}, dedup_id=f"d{n}")
+    seen: collections.Counter[int] = collections.Counter()
+    running: set[int] = set()
+    stop = asyncio.Event()
+
+    async def handle(payload: dict[str, object]) -> None:
+        n = payload["n"]
+        assert isinstance(n, int) and n not in running
+        running.add(n)
+        await asyncio.sleep(0.001)
+        running.discard(n)
+        seen[n] += 1
+        if sum(seen.values()) >= total:
+            stop.set()
+
+    async def give_up(payload: dict[str, object], error: str) -> None:
+        raise AssertionError(error)
+
+    workers = [
+        Worker(opener(), handle, lease_seconds=30, on_give_up=give_up, poll_interval=0.01)
+        for _ in range(4)
+    ]
+    started = time.monotonic()
+    await asyncio.wait_for(asyncio.gather(*(w.run(stop) for w in workers)), 30)
+    print(f"{total} jobs, 4 workers: {time.monotonic() - started:.2f}s")
+    assert seen == collections.Counter(range(total))
+    assert await producer.depth() == 0
+
+
+async def test_worker_gives_up_after_max_attempts(queue: Queue) -> None:
+    calls: list[object] = []
+    given_up: list[tuple[dict[str, object], str]] = []
+
+    async def handle(payload: dict[str, object]) -> None:
+        calls.append(payload)
+        raise TransientError(f"GitHub said 502 ({len(calls)})")
+
+    async def give_up(payload: dict[str, object], error: str) -> None:
+        given_up.append((payload, error))
+
+    worker = Worker(queue, handle, max_attempts=3, backoff=lambda _: 0.0, on_give_up=give_up)
+    await queue.enqueue({"n": 1}, dedup_id="d1")
+    for _ in range(3):
+        assert await eventually(worker.run_once)
+    assert not await worker.run_once()
+    assert len(calls) == 3
+    assert given_up == [({"n": 1}, "TransientError: GitHub said 502 (3)")]
+    [dead] = await queue.dead_letters()
+    assert (dead.attempts, dead.error) == (3, "TransientError: GitHub said 502 (3)")
+
+
+async def test_worker_gives_up_on_a_job_whose_workers_keep_dying(queue: Queue) -> None:
+    given_up: list[str] = []
+
+    async def give_up(payload: dict[str, object], error: str) -> None:
+        given_up.append(error)
+
+    async def handle(payload: dict[str, object]) -> None:
+        raise AssertionError("must not run")
+
+    await queue.enqueue({"n": 1}, dedup_id="d1")
+    for _ in range(2):
+        assert await queue.lease(lease_seconds=0.2) is not None or await eventually(
+            lambda: queue.lease(lease_seconds=0.2)
+        )
+        await asyncio.sleep(0.3)
+    worker = Worker(queue, handle, max_attempts=2, lease_seconds=5, on_give_up=give_up)
+    assert await eventually(worker.run_once)
+    assert given_up == [LEASE_EXPIRED]
+
+
+async def test_worker_heartbeat_keeps_a_long_job(opener: Opener) -> None:
+    queue, other = opener(), opener()
+    await queue.enqueue({"n": 1}, dedup_id="d1")
+    stolen: list[object] = []
+
+    async def handle(payload: dict[str, object]) -> None:
+        for _ in range(5):  # 1 s, more than three leases
+            await asyncio.sleep(0.2)
+            stolen.append(await other.lease(lease_seconds=0.3))
+
+    async def give_up(payload: dict[str, object], error: str) -> None:
+        raise AssertionError(error)
+
+    worker = Worker(queue, handle, lease_seconds=0.3, on_give_up=give_up)
+    assert await worker.run_once()
+    assert stolen == [None] * 5
+    assert await queue.depth() == 0 and await other.lease(lease_seconds=1) is None
+
+
+async def test_worker_tells_a_handler_it_was_superseded(queue: Queue) -> None:
+    verdicts: list[bool] = []
+
+    async def handle(payload: dict[str, object]) -> None:
+        verdicts.append(await superseded())
+        if payload["sha"] == "a":
+            await queue.enqueue({"sha": "b"}, dedup_id="d2", coalesce_key="pr1")
+            verdicts.append(await superseded())
+
+    async def give_up(payload: dict[str, object], error: str) -> None:
+        raise AssertionError(error)
+
+    worker = Worker(queue, handle, on_give_up=give_up)
+    await queue.enqueue({"sha": "a"}, dedup_id="d1", coalesce_key="pr1")
+    assert await worker.run_once()
+    assert await eventually(worker.run_once)
+    assert verdicts == [False, True, False]
+
+
+ENQUEUE_AND_HANG = """
+import asyncio, sys, time
+from bot.queue.sqlite import SQLiteQueue
+
+async def main() -> None:
+    kind, where, name = sys.argv[1:]
+    if kind == "sqlite":
+        queue = SQLiteQueue(where)
+    else:
+        from bot.queue.redis import RedisQueue
+        queue = RedisQueue(where, name=name)
+    assert await queue.enqueue({"survives": True}, dedup_id="delivery-kill")
+    print("enqueued", flush=True)
+    time.sleep(60)  # hang, holding everything open
+
+asyncio.run(main())
+"""
+
+
+async def test_enqueued_job_survives_sigkill(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    if backend == "memory":
+        pytest.skip("the memory queue is not durable")
+    name = f"kill-{uuid.uuid4().hex[:8]}"
+    where = (
+        str(tmp_path / "queue.db") if backend == "sqlite" else request.getfixturevalue("redis_url")
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ENQUEUE_AND_HANG, backend, where, name],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 20)
+        assert line == b"enqueued\n"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    queue: Queue
+    if backend == "sqlite":
+        queue = SQLiteQueue(where)
+    else:
+        from bot.queue.redis import RedisQueue
+
+        queue = RedisQueue(where, name=name)
+    try:
+        job = await queue.lease(lease_seconds=30)
+        assert job is not None and job.payload == {"survives": True}
+        assert not await queue.enqueue({}, dedup_id="delivery-kill")
+    finally:
+        await queue.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [("memory://", "MemoryQueue"), ("sqlite:///{tmp}/q.db", "SQLiteQueue")],
+)
+async def test_open_queue(url: str, kind: str, tmp_path: Path) -> None:
+    queue = open_queue(url.format(tmp=tmp_path))
+    assert type(queue).__name__ == kind
+    await queue.close()
+
+
+@pytest.mark.redis
+async def test_open_queue_redis(redis_url: str) -> None:
+    queue = open_queue(redis_url)
+    assert type(queue).__name__ == "RedisQueue"
+    await queue.close()
+
+
+@pytest.mark.parametrize("url", ["postgres://db/x", "sqlite://", "queue.db", ""])
+def test_open_queue_refuses_unknown_urls(url: str) -> None:
+    with pytest.raises(ValueError, match="queue URL"):
+        open_queue(url)

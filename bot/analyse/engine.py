@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from bot.analyse.compile_rules import check_package
 from bot.analyse.directives import Directive
@@ -95,10 +94,9 @@ def window_for(workspace: Workspace) -> tuple[int, ...]:
     return default_window(modules[root].go)
 
 
-class AcceptedPairs(Protocol):
-    """Whether the repository accepts a local signature standing in for a remote one."""
-
-    def __call__(self, target: str, local: str, remote: str) -> bool: ...
+#: Whether the repository accepts a local signature standing in for a remote one:
+#: ``accepted(target, local, remote)``.
+AcceptedPairs = Callable[[str, str, str], bool]
 
 
 def analyse(

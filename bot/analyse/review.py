@@ -1,0 +1,150 @@
+"""One review, from sources to a verdict: the functional core the CLI and the App share.
+
+Policy → analysis → registry rules → suppressions → severity overrides → ignored paths →
+scope (only what the change touched) → conclusion.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from bot.analyse.directives import Directive
+from bot.analyse.engine import Report, Workspace, analyse, window_for
+from bot.analyse.registry_rules import StdQuery, check_handshakes, check_registry
+from bot.findings import Finding, Severity
+from bot.policy.config import Policy, parse_config
+from bot.policy.suppress import apply_suppressions
+from bot.rules import RULES
+from bot.scope.scope import FileScope
+from bot.stdlib.facts import StdlibWindow
+
+Conclusion = Literal["success", "neutral", "failure"]
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    workspace: Workspace
+    config_text: str | None = None
+    config_path: str = ".github/linkname-bot.yml"
+    read_file: Callable[[str], str | None] | None = None  # for registry_files
+    versions: tuple[int, ...] | None = None  # overrides the policy and go.mod
+    platforms: tuple[str, ...] | None = None
+    scopes: Mapping[str, FileScope] | None = None  # None: report everything
+    full_tree: bool = True  # every package of the repository is in the workspace
+
+
+@dataclass
+class Review:
+    report: Report
+    policy: Policy
+    conclusion: Conclusion
+
+
+StdlibLoader = Callable[[tuple[int, ...]], tuple[StdlibWindow, StdQuery] | None]
+
+
+def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Review:
+    policy = parse_config(request.config_text, request.config_path, request.read_file)
+    ws = request.workspace
+    versions = request.versions or policy.versions() or window_for(ws)
+    platforms = request.platforms or policy.platforms()
+    loaded = stdlib(versions) if stdlib is not None else None
+    window, query = loaded if loaded is not None else (None, None)
+    report = analyse(ws, versions, platforms, stdlib=window, accepted=_accepted(policy))
+    span = (report.versions, report.platforms)
+    found = list(report.findings)
+    found += check_registry(report.directives, policy, query, span)
+    found += check_handshakes(report.directives, _repo_packages(ws, report), request.full_tree)
+    found += _config_errors(policy)
+    sources = dict(ws.files)
+    if request.config_text is not None:
+        sources[request.config_path] = request.config_text.encode()
+    found = apply_suppressions(found, sources)
+    found = _override(found, policy)
+    found = [f for f in found if not policy.ignored(f.path)]
+    directives = [d for d in report.directives if not policy.ignored(d.path)]
+    if request.scopes is not None:
+        directives, found = _in_scope(directives, found, request.scopes)
+    report = replace(report, directives=directives, findings=sorted(found))
+    return Review(report, policy, conclusion(report.findings, policy))
+
+
+def conclusion(found: list[Finding], policy: Policy) -> Conclusion:
+    if any(policy.fails(f.severity) for f in found):
+        return "failure"
+    if any(f.severity is Severity.WARNING for f in found):
+        return "neutral"
+    return "success"
+
+
+def _accepted(policy: Policy) -> Callable[[str, str, str], bool]:
+    pairs = {(e.known.target, e.known.local, e.known.remote) for e in policy.entries}
+
+    def accepted(target: str, local: str, remote: str) -> bool:
+        return (target, local, remote) in pairs
+
+    return accepted
+
+
+def _repo_packages(ws: Workspace, report: Report) -> dict[str, bool]:
+    """Import paths of the repository's packages seen in the workspace → complete or not."""
+    complete = ws.complete_dirs
+    out: dict[str, bool] = {}
+    for d in report.directives:
+        directory = posixpath.dirname(d.path)
+        out[d.package] = complete is None or directory in complete
+    return out
+
+
+def _config_errors(policy: Policy) -> list[Finding]:
+    rule = RULES["config-error"]
+    return [
+        Finding(
+            p.path,
+            p.line,
+            1,
+            rule.id,
+            rule.severity,
+            f"{p.message}{f' (key `{p.key}`)' if p.key else ''}; the review used the "
+            "defaults for what could not be read",
+        )
+        for p in policy.problems
+    ]
+
+
+def _override(found: list[Finding], policy: Policy) -> list[Finding]:
+    out = []
+    for f in found:
+        sev = policy.severity_for(f.rule, f.severity)
+        if sev is None:
+            continue
+        # A build failure is never downgraded below error by configuration.
+        if f.severity is Severity.ERROR and f.rule not in _SOFT_ERRORS and sev is not f.severity:
+            sev = Severity.ERROR
+        out.append(f if sev is f.severity else f.with_severity(sev))
+    return out
+
+
+#: Error rules a repository may re-grade: they do not predict a build failure.
+_SOFT_ERRORS = frozenset({"signature-mismatch", "config-error"})
+
+
+def _in_scope(
+    directives: list[Directive], found: list[Finding], scopes: Mapping[str, FileScope]
+) -> tuple[list[Directive], list[Finding]]:
+    def touches(path: str | None, first: int, last: int | None = None) -> bool:
+        s = scopes.get(path) if path is not None else None
+        return s is not None and s.touches(first, last)
+
+    kept_directives = []
+    anchors: set[tuple[str, int]] = set()
+    for d in directives:
+        span = d.decl.span if d.decl is not None else None
+        if touches(d.path, d.line) or (span is not None and touches(d.decl_path, *span)):
+            kept_directives.append(d)
+            anchors.add((d.path, d.line))
+    kept = [f for f in found if (f.path, f.line) in anchors or touches(f.path, f.line)]
+    return kept_directives, kept

@@ -1,0 +1,247 @@
+"""The repository's policy: ``.github/linkname-bot.yml``, schema-validated.
+
+A broken file never stops a review: ``parse_config`` returns the defaults plus ``ConfigProblem``s
+that name the file, line and key, and the caller reports them as ``config-error`` findings.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.findings import Severity
+from bot.policy.yamlpos import YamlError, load_with_lines
+from bot.rules import RULES
+from bot.versions import SpecError, parse_go_spec, parse_platform
+
+CONFIG_PATH = ".github/linkname-bot.yml"
+SeverityName = Literal["error", "warning", "notice"]
+
+
+def _go_spec(value: Any) -> str:
+    if isinstance(value, (int, float)):
+        raise ValueError('write Go versions as strings, e.g. "1.22-1.27" (YAML reads 1.20 as 1.2)')
+    if isinstance(value, list):
+        value = ",".join(str(v) for v in value)
+    if not isinstance(value, str):
+        raise ValueError('expected a version spec like "1.23", "1.22-1.27" or "1.22,1.24"')
+    try:
+        parse_go_spec(value)
+    except SpecError as e:
+        raise ValueError(str(e)) from None
+    return value
+
+
+class KnownTarget(BaseModel):
+    """One entry of the registry of known targets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: str
+    local: str | None = None
+    remote: str | None = None
+    go: str | None = None
+    note: str | None = None
+
+    @field_validator("go", mode="before")
+    @classmethod
+    def _check_go(cls, v: Any) -> str | None:
+        return None if v is None else _go_spec(v)
+
+    def versions(self) -> tuple[int, ...] | None:
+        return parse_go_spec(self.go) if self.go else None
+
+
+class RegistryFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    known: list[KnownTarget] = Field(default_factory=list)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    go: str | None = None
+    platforms: list[str] | None = None
+    known: list[KnownTarget] = Field(default_factory=list)
+    registry_files: list[str] = Field(default_factory=list)
+    ignore: list[str] = Field(default_factory=list)
+    severity: dict[str, Literal["error", "warning", "notice", "off"]] = Field(default_factory=dict)
+    fail_on: list[SeverityName] = Field(default_factory=lambda: list[SeverityName](["error"]))
+
+    @field_validator("go", mode="before")
+    @classmethod
+    def _check_go(cls, v: Any) -> str | None:
+        return None if v is None else _go_spec(v)
+
+    @field_validator("platforms")
+    @classmethod
+    def _check_platforms(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None:
+            for p in v:
+                try:
+                    parse_platform(p)
+                except SpecError as e:
+                    raise ValueError(str(e)) from None
+        return v
+
+    @field_validator("severity")
+    @classmethod
+    def _check_rules(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(v) - set(RULES))
+        if unknown:
+            raise ValueError(f"unknown rule id(s): {', '.join(unknown)}")
+        return v
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    path: str
+    line: int
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f" (key `{self.key}`)" if self.key else ""
+        return f"{self.path}:{self.line}: {self.message}{where}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A registry entry and where it is written (for findings placed on it)."""
+
+    known: KnownTarget
+    path: str
+    line: int
+
+
+@dataclass
+class Policy:
+    settings: Settings = field(default_factory=Settings)
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[ConfigProblem] = field(default_factory=list)
+    config_path: str | None = None
+
+    @property
+    def has_registry(self) -> bool:
+        return bool(self.entries) or bool(self.settings.registry_files)
+
+    def versions(self) -> tuple[int, ...] | None:
+        return parse_go_spec(self.settings.go) if self.settings.go else None
+
+    def platforms(self) -> tuple[str, ...] | None:
+        p = self.settings.platforms
+        return tuple(sorted({parse_platform(x) for x in p})) if p else None
+
+    def ignored(self, path: str) -> bool:
+        return any(fnmatch.fnmatchcase(path, g) for g in self.settings.ignore)
+
+    def severity_for(self, rule: str, default: Severity) -> Severity | None:
+        """The configured severity of a rule; None when the rule is turned off."""
+        s = self.settings.severity.get(rule)
+        if s is None:
+            return default
+        return None if s == "off" else Severity(s)
+
+    def fails(self, severity: Severity) -> bool:
+        return severity.value in self.settings.fail_on
+
+    def entries_for(self, target: str) -> list[Entry]:
+        return [e for e in self.entries if e.known.target == target]
+
+
+def _validate(
+    model: type[BaseModel], text: str, path: str
+) -> tuple[BaseModel | None, dict[tuple[str | int, ...], int], list[ConfigProblem]]:
+    try:
+        data, lines = load_with_lines(text)
+    except YamlError as e:
+        return None, {}, [ConfigProblem(path, e.line, "", str(e))]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, lines, [ConfigProblem(path, 1, "", "the file must be a YAML mapping")]
+    try:
+        return model.model_validate(data), lines, []
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            loc = tuple(err["loc"])
+            line = _line_of(loc, lines)
+            key = ".".join(str(x) for x in loc)
+            problems.append(ConfigProblem(path, line, key, err["msg"]))
+        return None, lines, problems
+
+
+def _line_of(loc: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> int:
+    while loc and loc not in lines:
+        loc = loc[:-1]
+    return lines.get(loc, 1)
+
+
+def _entries(
+    known: list[KnownTarget], lines: dict[tuple[str | int, ...], int], path: str, key: str = "known"
+) -> list[Entry]:
+    return [Entry(k, path, lines.get((key, i), 1)) for i, k in enumerate(known)]
+
+
+def parse_config(text: str | None, path: str = CONFIG_PATH, read: Any = None) -> Policy:
+    """Build the policy from the config text (None: defaults). ``read(path) -> str | None``
+    fetches the ``registry_files``; problems in any file are collected, never raised."""
+    policy = Policy(config_path=path if text is not None else None)
+    if text is None:
+        return policy
+    model, lines, problems = _validate(Settings, text, path)
+    policy.problems += problems
+    if model is None:
+        model, lines = _salvage(text, path, policy)
+    assert isinstance(model, Settings)
+    policy.settings = model
+    policy.entries = _entries(model.known, lines, path)
+    for extra in model.registry_files:
+        content = read(extra) if read is not None else None
+        if content is None:
+            line = lines.get(("registry_files",), 1)
+            policy.problems.append(
+                ConfigProblem(path, line, "registry_files", f"registry file {extra!r} not found")
+            )
+            continue
+        reg, reg_lines, reg_problems = _validate(RegistryFile, content, extra)
+        policy.problems += reg_problems
+        if isinstance(reg, RegistryFile):
+            policy.entries += _entries(reg.known, reg_lines, extra)
+    return policy
+
+
+def _salvage(text: str, path: str, policy: Policy) -> tuple[Settings, dict[Any, int]]:
+    """Keep every top-level key that validates on its own, so one typo loses nothing else."""
+    try:
+        data, lines = load_with_lines(text)
+    except YamlError:
+        return Settings(), {}
+    if not isinstance(data, dict):
+        return Settings(), {}
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        try:
+            Settings.model_validate({key: value})
+        except ValidationError:
+            if key == "known" and isinstance(value, list):
+                kept["known"] = [v for v in value if _valid_entry(v)]
+            continue
+        kept[key] = value
+    settings = Settings.model_validate(kept)
+    if "known" in kept and isinstance(data.get("known"), list):
+        good = [i for i, v in enumerate(data["known"]) if _valid_entry(v)]
+        lines = {**lines, **{("known", j): lines.get(("known", i), 1) for j, i in enumerate(good)}}
+    return settings, lines
+
+
+def _valid_entry(v: Any) -> bool:
+    try:
+        KnownTarget.model_validate(v)
+    except ValidationError:
+        return False
+    return True

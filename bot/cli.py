@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -10,11 +11,15 @@ from typing import Annotated
 
 import typer
 
-from bot.analyse.engine import Report, analyse
-from bot.fetch.local_files import InputError, load
-from bot.findings import Severity
+from bot.analyse.engine import Report
+from bot.analyse.review import run_review
+from bot.fetch import local_review
+from bot.fetch.local_files import InputError
+from bot.report import github as github_report
 from bot.report import json as json_report
+from bot.report import sarif as sarif_report
 from bot.report import text as text_report
+from bot.stdlib.loader import load_stdlib
 from bot.versions import SpecError, parse_go_spec, parse_platform
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -28,6 +33,16 @@ def _root() -> None:
 class Format(StrEnum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+RENDERERS: dict[Format, Callable[[Report], str]] = {
+    Format.text: text_report.render,
+    Format.json: json_report.render,
+    Format.sarif: sarif_report.render,
+    Format.github: github_report.render,
+}
 
 
 def _fail(message: str) -> typer.Exit:
@@ -47,20 +62,45 @@ def check(
         list[str] | None, typer.Option(help="GOOS/GOARCH to judge (repeatable)")
     ] = None,
     format: Annotated[Format, typer.Option(help="output format")] = Format.text,
+    base: Annotated[
+        str | None, typer.Option(help="report only what changed since this git revision")
+    ] = None,
+    head: Annotated[
+        str | None, typer.Option(help="with --base: the revision to review (default: work tree)")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="with --base: report everything, not only the change")
+    ] = False,
+    config: Annotated[
+        Path | None, typer.Option(help="policy file (default: .github/linkname-bot.yml)")
+    ] = None,
+    no_stdlib: Annotated[
+        bool, typer.Option("--no-stdlib", help="skip the standard-library (link-level) rules")
+    ] = False,
 ) -> None:
     """Report what every //go:linkname directive is and what the toolchains will say."""
+    if head is not None and base is None:
+        raise _fail("--head needs --base")
     try:
         versions = parse_go_spec(go) if go else None
         platforms = tuple(sorted({parse_platform(p) for p in platform})) if platform else None
-        tree = load(paths or [Path(".")])
+        requested: frozenset[str] | None = None
+        if base is not None:
+            request = local_review.from_git((paths or [Path(".")])[0], base, head, config)
+            if all_:
+                request = replace(request, scopes=None)
+        else:
+            request, tree = local_review.from_paths(paths or [Path(".")], config)
+            requested = tree.requested
     except (SpecError, InputError) as e:
         raise _fail(str(e)) from None
-    report = analyse(tree.workspace, versions, platforms)
-    if tree.requested is not None:
-        report = _only(report, tree.requested)
-    render = json_report.render if format is Format.json else text_report.render
-    sys.stdout.write(render(report))
-    if any(f.severity is Severity.ERROR for f in report.findings):
+    request = replace(request, versions=versions, platforms=platforms)
+    review = run_review(request, None if no_stdlib else load_stdlib)
+    report = review.report
+    if requested is not None:
+        report = _only(report, requested)
+    sys.stdout.write(RENDERERS[format](report))
+    if any(review.policy.fails(f.severity) for f in report.findings):
         raise typer.Exit(1)
 
 

@@ -97,7 +97,9 @@ def suggest_entry(
     entry: dict[str, str] = {"target": d.target}
     if d.signature:
         entry["local"] = d.signature
-    note = "outside the standard library"
+    note = None
+    if std is not None:
+        note = "outside the standard library"
     if std is not None and any(std.is_std(d.target, v) for v in versions):
         good = [
             v
@@ -117,7 +119,8 @@ def suggest_entry(
             note += "; the std's hall of shame lists " + ", ".join(shame[:6])
             note += " …" if len(shame) > 6 else ""
     entry["go"] = version_range(versions)
-    entry["note"] = note
+    if note:
+        entry["note"] = note
     text: str = yaml.safe_dump(
         [entry], sort_keys=False, default_flow_style=False, width=1000, allow_unicode=True
     )

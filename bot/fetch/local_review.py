@@ -1,0 +1,138 @@
+"""Build a ReviewRequest from the local disk or a git history (the CLI's imperative shell)."""
+
+from __future__ import annotations
+
+import posixpath
+import subprocess
+from pathlib import Path
+
+from bot.analyse.engine import Workspace
+from bot.analyse.review import ReviewRequest
+from bot.fetch import local_git
+from bot.fetch.local_files import InputError, LocalTree, load
+from bot.policy.config import CONFIG_PATH
+from bot.scope.diff import from_contents
+from bot.scope.scope import FileScope, file_scope
+
+
+def _decode(data: bytes | None) -> str | None:
+    return data.decode("utf-8", "replace") if data is not None else None
+
+
+def from_paths(paths: list[Path], config: Path | None) -> tuple[ReviewRequest, LocalTree]:
+    """Everything below ``paths``, all in scope."""
+    tree = load(paths)
+    config_path, config_text = _config(tree.base, config)
+
+    def read(rel: str) -> str | None:
+        p = tree.base / rel
+        return p.read_text("utf-8", "replace") if p.is_file() else None
+
+    request = ReviewRequest(
+        tree.workspace, config_text, config_path, read, full_tree=tree.requested is None
+    )
+    return request, tree
+
+
+def _config(base: Path, config: Path | None) -> tuple[str, str | None]:
+    if config is not None:
+        if not config.is_file():
+            raise InputError(f"{config}: config file not found")
+        return config.as_posix(), config.read_text("utf-8", "replace")
+    default = base / CONFIG_PATH
+    if default.is_file():
+        return CONFIG_PATH, default.read_text("utf-8", "replace")
+    return CONFIG_PATH, None
+
+
+def from_git(path: Path, base: str, head: str | None, config: Path | None) -> ReviewRequest:
+    """The change ``base...head`` (or base → working tree) of the repository holding ``path``."""
+    try:
+        repo = local_git.repo_root(path)
+        diffs = local_git.changed_files(repo, base, head)
+    except local_git.GitError as e:
+        raise InputError(str(e)) from None
+
+    def read_head(rel: str) -> bytes | None:
+        return local_git.read_blob(repo, head, rel)
+
+    scopes: dict[str, FileScope] = {}
+    dirs: set[str] = set()
+    for d in diffs:
+        if d.status == "removed" or d.binary:
+            continue
+        head_text = _decode(read_head(d.path))
+        base_text = _decode(local_git.read_blob(repo, base, d.old_path)) if d.old_path else None
+        diff = d
+        if d.patch_missing:
+            diff = from_contents(d.path, base_text, head_text, d.old_path)
+        scopes[d.path] = file_scope(diff, head_text, base_text)
+        if d.path.endswith(".go"):
+            dirs.add(posixpath.dirname(d.path))
+    files: dict[str, bytes] = {}
+    asm: set[str] = set()
+    for directory in sorted(dirs):
+        for name in _list_dir(repo, head, directory):
+            rel = posixpath.join(directory, name) if directory else name
+            if name.endswith(".go"):
+                data = read_head(rel)
+                if data is not None:
+                    files[rel] = data
+            elif name.endswith((".s", ".S")):
+                asm.add(directory)
+    for directory in _module_dirs(dirs):
+        gomod = posixpath.join(directory, "go.mod") if directory else "go.mod"
+        data = read_head(gomod)
+        if data is not None:
+            files[gomod] = data
+    config_text: str | None
+    if config is not None:
+        config_path, config_text = _config(repo, config)
+    else:
+        config_path, config_text = CONFIG_PATH, _decode(read_head(CONFIG_PATH))
+
+    def read(rel: str) -> str | None:
+        return _decode(read_head(rel))
+
+    workspace = Workspace(files, complete_dirs=frozenset(dirs), assembly_dirs=frozenset(asm))
+    return ReviewRequest(workspace, config_text, config_path, read, scopes=scopes, full_tree=False)
+
+
+def _list_dir(repo: Path, rev: str | None, directory: str) -> list[str]:
+    """File names in one directory at ``rev`` (None: the working tree)."""
+    if rev is None:
+        d = repo / directory
+        return sorted(p.name for p in d.iterdir() if p.is_file()) if d.is_dir() else []
+    prefix = f"{directory}/" if directory else ""
+    done = subprocess.run(
+        [
+            "git",
+            "-c",
+            "core.quotepath=off",
+            "ls-tree",
+            "-z",
+            "--name-only",
+            rev,
+            "--",
+            prefix or ".",
+        ],
+        cwd=repo,
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise InputError(
+            f"git ls-tree {rev} failed: {done.stderr.decode(errors='replace').strip()}"
+        )
+    names = [n.decode("utf-8", "surrogateescape") for n in done.stdout.split(b"\0") if n]
+    return sorted(posixpath.basename(n) for n in names)
+
+
+def _module_dirs(dirs: set[str]) -> set[str]:
+    """Every ancestor of the changed directories: where a go.mod may be."""
+    out = {""}
+    for d in dirs:
+        while d:
+            out.add(d)
+            d = posixpath.dirname(d)
+    return out

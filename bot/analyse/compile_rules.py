@@ -51,6 +51,17 @@ def _check_directive(
     if not configs:
         return []
     name = d.fields[0]
+    where = (f.path, d.line, d.column)
+    if not d.alone_on_line:  # checked before the directive is read, whatever its name
+        out.findings += findings(
+            "misplaced-directive",
+            *where,
+            "misplaced compiler directive: a directive must be alone on its line; "
+            "move it to a line of its own above the declaration",
+            configs,
+            target=d.target,
+        )
+        return []
     if d.std:
         ignored = frozenset(c for c in configs if c[0] < LINKNAMESTD_SINCE)
         if ignored:
@@ -65,17 +76,6 @@ def _check_directive(
         configs = configs - ignored
         if not configs:
             return []
-    where = (f.path, d.line, d.column)
-    if not d.alone_on_line:
-        out.findings += findings(
-            "misplaced-directive",
-            *where,
-            "misplaced compiler directive: a directive must be alone on its line; "
-            "move it to a line of its own above the declaration",
-            configs,
-            target=d.target,
-        )
-        return []
     if not d.well_formed:
         out.findings += findings(
             "malformed-directive",

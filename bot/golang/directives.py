@@ -63,9 +63,11 @@ def read_comment(
         fields = tuple(_first_line(text)[2:].split())
         return DirectiveText(line, column, fields, alone_on_line)
     if not alone_on_line:
-        return (
-            None  # a trailing near miss (`_ "unsafe" // go:linkname`) is prose, never a directive
-        )
+        if text.startswith("//go:"):
+            # cmd/compile rejects any //go: comment after code as misplaced before reading it,
+            # so `x := 1 //go:linkname` (bare, tab, linknamestd…) fails the build too.
+            return DirectiveText(line, column, tuple(_first_line(text)[2:].split()), False)
+        return None  # a trailing near miss (`_ "unsafe" // go:linkname`) is prose
     if text.startswith("//"):
         body, why = text[2:], ""
         if body.startswith("go:linkname"):

@@ -137,6 +137,8 @@ def _unknown_local_message(f: SourceFile, d: DirectiveText, decl: Decl | None) -
         return head + (
             f"`{d.local}` is a {decl.object}; only package-level funcs and vars can be linknamed"
         )
+    if d.local == "init":
+        return head + "init functions are not declared in package scope; linkname another func"
     if any(m.name == d.local for m in f.parsed.methods):
         return head + (
             f"`{d.local}` is a method; declare a package-level func that takes "

@@ -140,7 +140,7 @@ def _read_top_level(f: GoFile, node: Node) -> None:
     kind = node.type
     if kind == "function_declaration":
         name = text(node.child_by_field_name("name"))
-        if not name or name == "_":
+        if not name or name in ("_", "init"):  # init funcs are not declared in package scope
             return
         body = node.child_by_field_name("body")
         end = body.start_point[0] + 1 if body is not None else node.end_point[0] + 1

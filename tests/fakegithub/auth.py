@@ -20,6 +20,13 @@ class AppKeys:
     public_pem: str
 
     @classmethod
+    def shared(cls, index: int = 0) -> AppKeys:
+        """A key pair generated once per process (RSA generation is slow)."""
+        while len(_SHARED) <= index:
+            _SHARED.append(cls.generate())
+        return _SHARED[index]
+
+    @classmethod
     def generate(cls) -> AppKeys:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         private = key.private_bytes(
@@ -31,6 +38,9 @@ class AppKeys:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         return cls(private.decode(), public.decode())
+
+
+_SHARED: list[AppKeys] = []
 
 
 def check_jwt(token: str, public_pem: str, app_id: int) -> str | None:

@@ -62,6 +62,8 @@ async def contents(call: Call) -> Response:
     if path not in tree:
         raise ApiError(404, "Not Found")
     data = tree[path]
+    if "raw" in call.request.headers.get("accept", ""):
+        return Response(data, media_type="application/vnd.github.raw")
     encoded = base64.encodebytes(data).decode()
     return JSONResponse(
         {

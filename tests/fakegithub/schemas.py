@@ -19,6 +19,8 @@ def _strict(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
     out = {k: _strict(v) for k, v in schema.items() if k not in ("description", "example")}
+    if isinstance(schema.get("properties"), dict):
+        out["properties"] = {k: _strict(v) for k, v in schema["properties"].items()}
     if out.pop("nullable", False) and "type" in out:
         out["type"] = [out["type"], "null"]
     if out.get("type") == "object" and "properties" in out:

@@ -160,10 +160,12 @@ class LoggedRequest:
 class FakeGitHub:
     """State of one fake GitHub host. Seed it from tests; the server reads and writes it."""
 
-    def __init__(self, app_id: int = 4242, app_slug: str = "linkname-bot") -> None:
+    def __init__(
+        self, app_id: int = 4242, app_slug: str = "linkname-bot", *, key_index: int = 0
+    ) -> None:
         self.app_id = app_id
         self.app_slug = app_slug
-        self.keys = AppKeys.generate()
+        self.keys = AppKeys.shared(key_index)
         self.tokens = TokenStore()
         self.repos: dict[str, Repo] = {}
         self.installations: dict[int, str] = {}

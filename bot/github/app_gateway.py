@@ -1,0 +1,47 @@
+"""App-level calls (JWT): installations and webhook deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .models import Delivery
+from .transport import Requester
+
+
+class AppGateway:
+    """Calls made as the App itself, not as an installation."""
+
+    def __init__(self, requester: Requester) -> None:
+        self.requester = requester
+
+    async def repo_installation(self, owner: str, repo: str) -> int:
+        """Installation id of the App on `owner/repo` (NotFound if not installed)."""
+        data = await self.requester.json(
+            "GET", "GET /repos/{owner}/{repo}/installation", f"/repos/{owner}/{repo}/installation"
+        )
+        return int(data["id"])
+
+    async def list_deliveries(self, since: datetime) -> list[Delivery]:
+        """Deliveries at or after `since` (aware datetime), newest first; pages by cursor."""
+        found: list[Delivery] = []
+        url: str | None = "/app/hook/deliveries"
+        params: dict[str, int] | None = {"per_page": 100}
+        while url is not None:
+            response = await self.requester.request(
+                "GET", "GET /app/hook/deliveries", url, params=params
+            )
+            page = [Delivery.from_json(item) for item in response.json()]
+            found.extend(d for d in page if d.delivered_at >= since)
+            if not page or page[-1].delivered_at < since:
+                break
+            url = response.links.get("next", {}).get("url")
+            params = None
+        return found
+
+    async def redeliver(self, delivery_id: int) -> None:
+        """Ask GitHub to send delivery `delivery_id` again (202)."""
+        await self.requester.request(
+            "POST",
+            "POST /app/hook/deliveries/{id}/attempts",
+            f"/app/hook/deliveries/{delivery_id}/attempts",
+        )

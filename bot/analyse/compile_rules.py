@@ -195,9 +195,10 @@ def _ignored(
     covered: set[tuple[Config, str, int]],
 ) -> list[Finding]:
     """A near miss fails the build where its func has no body and nothing else links it."""
+    local = miss.local or _declared_below(f, miss.line)
     failing: set[Config] = set()
     for c in configs:
-        hit = package.lookup(miss.local, c, f) if miss.local else None
+        hit = package.lookup(local, c, f) if local else None
         if hit is None:
             continue
         decl_file, decl = hit
@@ -211,10 +212,26 @@ def _ignored(
         f.path,
         miss.line,
         miss.column,
-        f'{base}: `{miss.local}` has no body, so the build fails with "missing function body"{fix}',
+        f'{base}: `{local}` has no body, so the build fails with "missing function body"{fix}',
         failing,
         severity=Severity.ERROR,
     )
     rest = configs - failing
     out += findings("ignored-directive", f.path, miss.line, miss.column, base + fix, rest)
     return out
+
+
+def _declared_below(f: SourceFile, line: int) -> str | None:
+    """The declaration a local-less near miss (a bare ``//go:linkname``) sits on, if any.
+
+    That is the nearest package-level declaration below it, with only comments or blank lines
+    in between.
+    """
+    below = [d for d in f.parsed.decls.values() if d.line > line]
+    if not below:
+        return None
+    decl = min(below, key=lambda d: d.line)
+    between = f.data.split(b"\n")[line : decl.line - 1]
+    if all(not s.strip() or s.strip().startswith(b"//") for s in between):
+        return decl.name
+    return None

@@ -45,6 +45,10 @@ class SourceFile:
         return self._configs
 
     @property
+    def is_test(self) -> bool:
+        return self.name.endswith("_test.go")
+
+    @property
     def has_linkname(self) -> bool:
         return b"go:linkname" in self.data
 
@@ -63,9 +67,14 @@ class Package:
     def lookup(
         self, local: str, config: Config, first: SourceFile
     ) -> tuple[SourceFile, Decl] | None:
-        """The package-level declaration of ``local`` in one configuration."""
+        """The package-level declaration of ``local`` in one configuration.
+
+        ``go build`` compiles a package without its ``_test.go`` files, so only a test file
+        sees declarations made in test files.
+        """
+        with_tests = first.is_test
         for f in self._search_order(first):
-            if config not in f.configs:
+            if config not in f.configs or (f.is_test and not with_tests):
                 continue
             decl = f.parsed.decls.get(local)
             if decl is not None:

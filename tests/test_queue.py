@@ -338,36 +338,39 @@ async def test_worker_tells_a_handler_it_was_superseded(queue: Queue) -> None:
     assert verdicts == [False, True, False]
 
 
-ENQUEUE_AND_HANG = """
+CHILD = """
 import asyncio, sys, time
 from bot.queue.sqlite import SQLiteQueue
 
 async def main() -> None:
-    kind, where, name = sys.argv[1:]
+    kind, where, name, then = sys.argv[1:]
     if kind == "sqlite":
         queue = SQLiteQueue(where)
     else:
         from bot.queue.redis import RedisQueue
         queue = RedisQueue(where, name=name)
     assert await queue.enqueue({"survives": True}, dedup_id="delivery-kill")
-    print("enqueued", flush=True)
+    if then == "lease":
+        assert await queue.lease(lease_seconds=0.5)
+    print("ready", flush=True)
     time.sleep(60)  # hang, holding everything open
 
 asyncio.run(main())
 """
 
 
-async def test_enqueued_job_survives_sigkill(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+@pytest.mark.parametrize("then", ["enqueue", "lease"])
+async def test_job_survives_sigkill(
+    backend: str, then: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
+    """A child process enqueues (and leases) a job, then is killed with SIGKILL."""
     if backend == "memory":
         pytest.skip("the memory queue is not durable")
     name = f"kill-{uuid.uuid4().hex[:8]}"
-    where = (
-        str(tmp_path / "queue.db") if backend == "sqlite" else request.getfixturevalue("redis_url")
-    )
+    sqlite = backend == "sqlite"
+    where = str(tmp_path / "queue.db") if sqlite else request.getfixturevalue("redis_url")
     proc = subprocess.Popen(
-        [sys.executable, "-c", ENQUEUE_AND_HANG, backend, where, name],
+        [sys.executable, "-c", CHILD, backend, where, name, then],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -375,22 +378,40 @@ async def test_enqueued_job_survives_sigkill(
     try:
         assert proc.stdout is not None
         line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 20)
-        assert line == b"enqueued\n"
+        assert line == b"ready\n"
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
     queue: Queue
-    if backend == "sqlite":
+    if sqlite:
         queue = SQLiteQueue(where)
     else:
         from bot.queue.redis import RedisQueue
 
         queue = RedisQueue(where, name=name)
     try:
-        job = await queue.lease(lease_seconds=30)
-        assert job is not None and job.payload == {"survives": True}
+        job = await eventually(lambda: queue.lease(lease_seconds=30))
+        assert job is not None and job.payload == {"survives": True}  # type: ignore[attr-defined]
+        assert job.attempts == (1 if then == "enqueue" else 2)  # type: ignore[attr-defined]
         assert not await queue.enqueue({}, dedup_id="delivery-kill")
+    finally:
+        await queue.close()
+
+
+@pytest.mark.redis
+async def test_redis_job_dequeued_by_a_dead_leaser_is_handed_out_again(redis_url: str) -> None:
+    """A leaser killed between saq's BLMOVE and our activation leaves the job in ``active``."""
+    from bot.queue.redis import RedisQueue
+
+    queue = RedisQueue(redis_url, name=f"orphan-{uuid.uuid4().hex[:8]}", orphan_grace=0.5)
+    try:
+        await queue.enqueue({"n": 1}, dedup_id="d1")
+        assert await queue.saq.dequeue(timeout=0.01) is not None  # ...and then it died
+        assert await queue.lease(lease_seconds=30) is None  # within the grace: a live leaser
+        job = await eventually(lambda: queue.lease(lease_seconds=30), timeout=5)
+        assert job is not None and job.payload == {"n": 1}  # type: ignore[attr-defined]
+        assert job.attempts == 1  # type: ignore[attr-defined]
     finally:
         await queue.close()
 

@@ -22,7 +22,7 @@ Plain Redis commands do only what saq cannot express:
   incomplete.
 * coalescing: ``gen:<key>`` (INCR) hands out generations, ``latest:<key>`` (raised by a
   tiny script, only after the job is stored) is what ``is_superseded`` compares with, and
-  the ``coalesce`` hash names the job a newer payload may replace in place.
+  ``coalesce:<key>`` names the job a newer payload may replace in place. All expire in 7 days.
 * "a newer job waits while the older one runs": ``running:<key>`` (SET NX PX lease).
   A job dequeued while another holds it goes back to the schedule for half a second.
 * the lease itself: activation (status ACTIVE, ``worker_id`` = lease token, ``meta.lease_until``)
@@ -78,6 +78,7 @@ class RedisQueue:
         dedup_seconds: float = DEDUP_SECONDS,
         dead_seconds: int = 30 * 24 * 3600,
         reap_every: float = 1.0,
+        orphan_grace: float = ORPHAN_GRACE,
     ) -> None:
         self.redis: Redis = Redis.from_url(url)
         self.saq = SaqQueue(self.redis, name=name)
@@ -85,6 +86,7 @@ class RedisQueue:
         self._dead_seconds = dead_seconds
         self._raise_latest = self.redis.register_script(RAISE_LATEST)
         self._reap_every = reap_every
+        self._orphan_grace = orphan_grace
         self._reaped = 0.0
         self._orphans: dict[str, float] = {}
         self._closed = False
@@ -117,7 +119,8 @@ class RedisQueue:
             if await self.saq.enqueue(job) is None:
                 return False  # a job with this dedup id is still in the queue
             if coalesce_key is not None:
-                await self.redis.hset(self._ns("coalesce"), coalesce_key, job.id)
+                pointer = self._ns(f"coalesce:{coalesce_key}")
+                await self.redis.set(pointer, job.id, ex=self._dedup_seconds)
         if coalesce_key is not None:
             await self._raise_latest(
                 keys=[self._ns(f"latest:{coalesce_key}")], args=[generation, self._dedup_seconds]
@@ -127,7 +130,7 @@ class RedisQueue:
 
     async def _replace_waiting(self, key: str, kwargs: dict[str, Any]) -> bool:
         """Give the waiting job for ``key`` the newer payload; False when none is waiting."""
-        job_id = await self.redis.hget(self._ns("coalesce"), key)
+        job_id = await self.redis.get(self._ns(f"coalesce:{key}"))
         if job_id is None:
             return False
         async with self._pipeline() as pipe:
@@ -220,7 +223,7 @@ class RedisQueue:
                     elif job.status == Status.ACTIVE and job.meta.get("lease_until", 0) < now:
                         self._requeue(pipe, job, LEASE_EXPIRED)
                     elif job.status == Status.QUEUED:
-                        if now - self._orphans.setdefault(job_id, now) < ORPHAN_GRACE:
+                        if now - self._orphans.setdefault(job_id, now) < self._orphan_grace:
                             continue
                         self._requeue(pipe, job, job.error)
                     else:

@@ -12,9 +12,10 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.analyse.directives import Directive
-from bot.analyse.engine import Report, Workspace, analyse, window_for
+from bot.analyse.engine import Report, Workspace, analyse, import_path_for, window_for
 from bot.analyse.registry_rules import StdQuery, check_handshakes, check_registry
 from bot.findings import Finding, Severity
+from bot.golang.source import package_clause
 from bot.policy.config import Policy, parse_config
 from bot.policy.suppress import apply_suppressions
 from bot.rules import RULES
@@ -57,7 +58,7 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
     span = (report.versions, report.platforms)
     found = list(report.findings)
     found += check_registry(report.directives, policy, query, span)
-    found += check_handshakes(report.directives, _repo_packages(ws, report), request.full_tree)
+    found += check_handshakes(report.directives, _repo_packages(ws), request.full_tree)
     found += _config_errors(policy)
     sources = dict(ws.files)
     if request.config_text is not None:
@@ -89,13 +90,19 @@ def _accepted(policy: Policy) -> Callable[[str, str, str], bool]:
     return accepted
 
 
-def _repo_packages(ws: Workspace, report: Report) -> dict[str, bool]:
-    """Import paths of the repository's packages seen in the workspace → complete or not."""
+def _repo_packages(ws: Workspace) -> dict[str, bool]:
+    """Import paths of the repository's packages in the workspace → all their files present."""
     complete = ws.complete_dirs
+    modules = ws.modules()
     out: dict[str, bool] = {}
-    for d in report.directives:
-        directory = posixpath.dirname(d.path)
-        out[d.package] = complete is None or directory in complete
+    for path, data in ws.files.items():
+        if not path.endswith(".go"):
+            continue
+        name = package_clause(data)
+        if name is None:
+            continue
+        directory = posixpath.dirname(path)
+        out[import_path_for(directory, name, modules)] = complete is None or directory in complete
     return out
 
 

@@ -87,6 +87,14 @@ class Settings(BaseModel):
                     raise ValueError(str(e)) from None
         return v
 
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _off_is_false(cls, v: Any) -> Any:
+        """YAML 1.1 reads an unquoted ``off`` as ``false``."""
+        if isinstance(v, dict):
+            return {k: ("off" if x is False else x) for k, x in v.items()}
+        return v
+
     @field_validator("severity")
     @classmethod
     def _check_rules(cls, v: dict[str, str]) -> dict[str, str]:

@@ -1,0 +1,103 @@
+"""The repository policy file: validation, clear problems, salvage, suppressions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.findings import Severity
+from bot.policy.config import parse_config
+from bot.policy.suppress import read_suppressions
+
+
+def test_missing_config_gives_defaults() -> None:
+    p = parse_config(None)
+    assert p.problems == [] and p.entries == [] and not p.has_registry
+    assert p.settings.fail_on == ["error"]
+    assert p.fails(Severity.ERROR) and not p.fails(Severity.WARNING)
+
+
+def test_valid_config() -> None:
+    p = parse_config(
+        "go: 1.22-1.27\n"
+        "platforms: [linux/amd64]\n"
+        "known:\n"
+        "  - target: runtime.nanotime\n"
+        "    local: func() int64\n"
+        "    go: '1.21-1.27'\n"
+        "ignore: ['internal/legacy/*']\n"
+        "severity: {unknown-target: warning, platform-only: off}\n"
+        "fail_on: [error, warning]\n"
+    )
+    assert p.problems == []
+    assert p.versions() == (22, 23, 24, 25, 26, 27)
+    assert p.platforms() == ("linux/amd64",)
+    assert [(e.known.target, e.line) for e in p.entries] == [("runtime.nanotime", 4)]
+    assert p.ignored("internal/legacy/x.go") and not p.ignored("x.go")
+    assert p.severity_for("unknown-target", Severity.NOTICE) is Severity.WARNING
+    assert p.severity_for("platform-only", Severity.WARNING) is None
+    assert p.fails(Severity.WARNING)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "words"),
+    [
+        ("go: [1.22\n", 2, "", "invalid YAML"),
+        ("- a\n- b\n", 1, "", "must be a YAML mapping"),
+        ("platforms: [linux]\n", 1, "platforms", "GOOS/GOARCH"),
+        ("known:\n  - target: a.b\n    colour: red\n", 3, "known.0.colour", "Extra inputs"),
+        ("known:\n  - local: func()\n", 2, "known.0.target", "Field required"),
+        ("severity: {no-such-rule: error}\n", 1, "severity", "unknown rule id"),
+        ("go: 1.20\n", 1, "go", "write Go versions as strings"),
+        ("fail_on: [sometimes]\n", 1, "fail_on.0", "Input should be"),
+    ],
+)
+def test_problems_name_file_line_and_key(text: str, line: int, key: str, words: str) -> None:
+    p = parse_config(text, ".github/linkname-bot.yml")
+    assert len(p.problems) == 1, p.problems
+    (problem,) = p.problems
+    assert (problem.path, problem.line, problem.key) == (".github/linkname-bot.yml", line, key)
+    assert words in problem.message
+    assert str(problem).startswith(f".github/linkname-bot.yml:{line}: ")
+
+
+def test_one_bad_key_loses_nothing_else() -> None:
+    p = parse_config(
+        "platforms: [nope]\n"
+        "known:\n"
+        "  - target: a.b\n"
+        "  - target: c.d\n"
+        "    typo: 1\n"
+        "  - target: e.f\n"
+        "fail_on: [warning]\n"
+    )
+    assert {pr.key for pr in p.problems} == {"platforms", "known.1.typo"}
+    assert [e.known.target for e in p.entries] == ["a.b", "e.f"]
+    assert [e.line for e in p.entries] == [3, 6]
+    assert p.settings.fail_on == ["warning"]
+
+
+def test_registry_files_are_read_and_problems_kept() -> None:
+    files = {"reg/a.yml": "known:\n  - target: x.y\n", "reg/bad.yml": "known: 3\n"}
+    p = parse_config("registry_files: [reg/a.yml, reg/bad.yml, reg/missing.yml]\n", read=files.get)
+    assert [(e.known.target, e.path, e.line) for e in p.entries] == [("x.y", "reg/a.yml", 2)]
+    assert {(pr.path, pr.key) for pr in p.problems} == {
+        ("reg/bad.yml", "known"),
+        (".github/linkname-bot.yml", "registry_files"),
+    }
+    assert p.has_registry
+
+
+def test_suppressions() -> None:
+    src = (
+        b"//linkname:ignore unknown-target vendored from upstream\n"
+        b"x //linkname:ignore invalid-reference,signature-mismatch checked by hand\n"
+        b"//linkname:ignore unknown-target\n"
+        b"//linkname:ignore\n"
+    )
+    sups = read_suppressions(src)
+    assert [(s.line, sorted(s.rules), s.reason, s.alone) for s in sups] == [
+        (1, ["unknown-target"], "vendored from upstream", True),
+        (2, ["invalid-reference", "signature-mismatch"], "checked by hand", False),
+        (3, ["unknown-target"], "", True),
+        (4, [], "", True),
+    ]

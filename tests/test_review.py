@@ -1,0 +1,155 @@
+"""The shared review pipeline: registry rules, suggestions that round-trip, policy, scope."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from bot.analyse.review import ReviewRequest, run_review
+from bot.findings import Severity
+from bot.report import github as github_report
+from bot.report import sarif as sarif_report
+from bot.scope.diff import from_contents
+from bot.scope.scope import file_scope
+from tests.gofixtures import PULLS, workspace
+
+SCHEMA = Path(__file__).parent / "data" / "sarif" / "sarif-schema-2.1.0.json"
+
+
+def review(files: dict[str, str], config: str | None = None, **kw: object):  # type: ignore[no-untyped-def]
+    return run_review(ReviewRequest(workspace(files), config, **kw))  # type: ignore[arg-type]
+
+
+def rules_at(r, rule: str) -> list[int]:  # type: ignore[no-untyped-def]
+    return [f.line for f in r.report.findings if f.rule == rule]
+
+
+def test_unknown_target_is_a_notice_without_registry_and_carries_an_entry() -> None:
+    r = review({"p.go": PULLS})
+    found = [f for f in r.report.findings if f.rule == "unknown-target"]
+    assert [(f.line, f.severity, f.target) for f in found] == [
+        (5, Severity.NOTICE, "runtime.nanotime"),
+        (8, Severity.NOTICE, "runtime.gcount"),
+    ]
+    assert found[0].suggestion is not None
+    assert "local: func() int64" in found[0].suggestion
+    assert r.conclusion == "success"
+
+
+def test_suggestions_round_trip() -> None:
+    r = review({"p.go": PULLS})
+    entries = [f.suggestion for f in r.report.findings if f.rule == "unknown-target"]
+    config = "known:\n" + "\n".join(textwrap.indent(e or "", "  ") for e in entries) + "\n"
+    again = review({"p.go": PULLS}, config)
+    assert again.policy.problems == []
+    assert rules_at(again, "unknown-target") == []
+    assert rules_at(again, "registry-mismatch") == []
+
+
+def test_unknown_target_is_a_warning_once_a_registry_exists() -> None:
+    r = review({"p.go": PULLS}, "known:\n  - target: runtime.nanotime\n")
+    found = [f for f in r.report.findings if f.rule == "unknown-target"]
+    assert [(f.line, f.severity) for f in found] == [(8, Severity.WARNING)]
+    assert r.conclusion == "neutral"
+
+
+def test_entry_go_range_limits_what_it_covers() -> None:
+    config = "known:\n  - target: runtime.nanotime\n    go: '1.21-1.23'\n"
+    r = review({"p.go": PULLS}, config, versions=(21, 22, 23, 24))
+    found = [f for f in r.report.findings if f.rule == "unknown-target" and f.line == 5]
+    assert [f.go for f in found] == [("1.24",)]
+
+
+def test_registry_mismatch() -> None:
+    config = "known:\n  - target: runtime.nanotime\n    local: func() uint64\n"
+    r = review({"p.go": PULLS}, config)
+    (f,) = [f for f in r.report.findings if f.rule == "registry-mismatch"]
+    assert f.line == 5 and "func() uint64" in f.message and "func() int64" in f.message
+
+
+def test_handshake_incomplete_inside_the_repository() -> None:
+    files = {
+        "a/a.go": 'package a\n\nimport _ "unsafe"\n\n//go:linkname hidden example.com/m/b.hidden\n'
+        "func hidden() int\n",
+        "b/b.go": "package b\n\nfunc hidden() int { return 1 }\n",
+        "c/c.go": 'package c\n\nimport _ "unsafe"\n\n//go:linkname ok example.com/m/d.ok\n'
+        "func ok() int\n",
+        "d/d.go": 'package d\n\nimport _ "unsafe"\n\n//go:linkname ok\nfunc ok() int { return 2 }\n',
+    }
+    r = review(files)
+    found = [(f.path, f.line) for f in r.report.findings if f.rule == "handshake-incomplete"]
+    assert found == [("a/a.go", 5)]
+
+
+def test_suppression_with_and_without_reason() -> None:
+    src = PULLS.replace(
+        "//go:linkname gcount", "//linkname:ignore unknown-target\n//go:linkname gcount"
+    ).replace(
+        "//go:linkname nanotime",
+        "//linkname:ignore unknown-target ships with its own check\n//go:linkname nanotime",
+    )
+    r = review({"p.go": src})
+    assert rules_at(r, "unknown-target") == []
+    assert rules_at(r, "unjustified-suppression") == [9]
+
+
+def test_severity_override_and_off_but_never_below_error_for_build_failures() -> None:
+    src = PULLS.replace('import _ "unsafe"\n', "")
+    config = "severity: {unknown-target: warning, missing-unsafe-import: notice}\n"
+    r = review({"p.go": src}, config)
+    sev = {(f.rule, f.line): f.severity for f in r.report.findings}
+    assert sev[("missing-unsafe-import", 4)] is Severity.ERROR
+    off = review({"p.go": PULLS}, "severity: {unknown-target: off}\n")
+    assert rules_at(off, "unknown-target") == []
+
+
+def test_ignore_globs_and_fail_on() -> None:
+    r = review(
+        {"gen/p.go": PULLS, "q.go": PULLS.replace("package m", "package m")},
+        "ignore: ['gen/*']\nfail_on: [notice]\n",
+    )
+    assert {f.path for f in r.report.findings} == {"q.go"}
+    assert r.conclusion == "failure"
+
+
+def test_config_error_is_a_finding_and_the_review_goes_on() -> None:
+    r = review({"p.go": PULLS}, "go: [1.22\n")
+    assert [(f.path, f.line, f.rule) for f in r.report.findings if f.rule == "config-error"] == [
+        (".github/linkname-bot.yml", 2, "config-error")
+    ]
+    assert rules_at(r, "unknown-target") == [5, 8]
+
+
+def test_scope_keeps_only_touched_directives() -> None:
+    base = PULLS
+    head = PULLS.replace("func gcount() int32", "func gcount() uint32")  # signature line only
+    scopes = {"p.go": file_scope(from_contents("p.go", base, head), head, base)}
+    r = run_review(ReviewRequest(workspace({"p.go": head}), scopes=scopes))
+    assert [d.line for d in r.report.directives] == [8]
+    assert rules_at(r, "unknown-target") == [8]
+
+
+@pytest.mark.parametrize("config", [None, "known:\n  - target: runtime.nanotime\n"])
+def test_sarif_validates_against_the_official_schema(config: str | None) -> None:
+    src = PULLS + "\n// go:linkname missed runtime.x\nfunc missed()\n"
+    r = review({"p.go": src}, config)
+    doc = json.loads(sarif_report.render(r.report))
+    jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
+    results = doc["runs"][0]["results"]
+    rules = doc["runs"][0]["tool"]["driver"]["rules"]
+    assert {res["ruleId"] for res in results} == {f.rule for f in r.report.findings}
+    for res in results:
+        assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+        assert rules[res["ruleIndex"]]["helpUri"].endswith(f"docs/rules/{res['ruleId']}.md")
+
+
+def test_github_workflow_commands_escape_data() -> None:
+    r = review({"p.go": PULLS})
+    lines = github_report.render(r.report).splitlines()
+    assert len(lines) == len(r.report.findings)
+    assert lines[0].startswith("::notice file=p.go,line=5,col=1,title=unknown-target")
+    assert "\n" not in lines[0] and "%0A" in lines[0]

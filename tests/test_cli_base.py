@@ -69,7 +69,7 @@ def test_untouched_directives_are_not_reported(
     code, out = check(repo, capsys, "--base", "HEAD")
     assert code == 0
     assert out["directives"] == [] and out["findings"] == []
-    code, everything = check(repo, capsys, "--base", "HEAD", "--all")
+    _, everything = check(repo, capsys, "--base", "HEAD", "--all")
     assert [d["local"] for d in everything["directives"]] == ["nanotime"]
 
 
@@ -79,7 +79,7 @@ def test_version_split_file_new_is_whole_file(
     (repo / "clock_go123.go").write_text(NEW)
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "split")
-    code, out = check(repo, capsys, "--base", "HEAD~1", "--head", "HEAD")
+    _, out = check(repo, capsys, "--base", "HEAD~1", "--head", "HEAD")
     assert {(d["path"], d["local"]) for d in out["directives"]} == {
         ("clock_go123.go", "nanotime"),
         ("clock_go123.go", "fastrand"),
@@ -93,7 +93,7 @@ def test_build_tag_change_brings_the_whole_file(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / "clock_go121.go").write_text(OLD.replace("!go1.23", "!go1.24"))
-    code, out = check(repo, capsys, "--base", "HEAD")
+    _, out = check(repo, capsys, "--base", "HEAD")
     assert [d["local"] for d in out["directives"]] == ["nanotime"]
     assert out["directives"][0]["go"] == ["1.21", "1.22", "1.23"]
 
@@ -106,7 +106,7 @@ def test_moved_directive_and_changed_declaration(
         "func nanotime() int64\n\n//go:linkname nanotime runtime.nanotime\n",
     )
     (repo / "clock_go121.go").write_text(moved)
-    code, out = check(repo, capsys, "--base", "HEAD")
+    _, out = check(repo, capsys, "--base", "HEAD")
     assert [(d["local"], d["line"]) for d in out["directives"]] == [("nanotime", 9)]
 
 

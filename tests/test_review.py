@@ -78,7 +78,8 @@ def test_handshake_incomplete_inside_the_repository() -> None:
         "b/b.go": "package b\n\nfunc hidden() int { return 1 }\n",
         "c/c.go": 'package c\n\nimport _ "unsafe"\n\n//go:linkname ok example.com/m/d.ok\n'
         "func ok() int\n",
-        "d/d.go": 'package d\n\nimport _ "unsafe"\n\n//go:linkname ok\nfunc ok() int { return 2 }\n',
+        "d/d.go": 'package d\n\nimport _ "unsafe"\n\n//go:linkname ok\n'
+        "func ok() int { return 2 }\n",
     }
     r = review(files)
     found = [(f.path, f.line) for f in r.report.findings if f.rule == "handshake-incomplete"]

@@ -313,10 +313,11 @@ def _write(case: Case, root: Path) -> dict[str, bytes]:
 
 def build(minor: int, case: Case) -> tuple[Outcome, dict[str, bytes]]:
     """Run the real toolchain on the case's module."""
-    with tempfile.TemporaryDirectory(prefix=f"oracle-{case.id}-") as tmp:
-        root = Path(tmp)
+    # the go command may leave files in HOME after it exits: keep HOME outside the module
+    with tempfile.TemporaryDirectory(prefix=f"oracle-{case.id}-", ignore_cleanup_errors=True) as t:
+        root = Path(t) / "m"
         files = _write(case, root)
-        env = toolchains.go_env(minor, root) | {"GOOS": case.goos, "GOARCH": "amd64"}
+        env = toolchains.go_env(minor, Path(t)) | {"GOOS": case.goos, "GOARCH": "amd64"}
         args = ["go", "build", "-o", "/dev/null", "."] if case.main else ["go", "build", "./..."]
         proc = subprocess.run(
             args, cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False

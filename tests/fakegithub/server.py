@@ -24,7 +24,6 @@ class FakeServer:
         )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
 
     @property
     def url(self) -> str:
@@ -34,7 +33,6 @@ class FakeServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
-        self._socket = sock
         port = sock.getsockname()[1]
         self._thread = threading.Thread(
             target=lambda: asyncio.run(self._server.serve(sockets=[sock])),
@@ -51,12 +49,11 @@ class FakeServer:
         self.gh.url = f"http://127.0.0.1:{port}"
         return self.gh.url
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool = False) -> None:
+        """Ask uvicorn to exit; `wait` for it (its shutdown takes 0.1 s, so tests do not)."""
         self._server.should_exit = True
-        if self._thread is not None:
+        if wait and self._thread is not None:
             self._thread.join(timeout=5)
-        if self._socket is not None:
-            self._socket.close()
 
 
 @contextmanager

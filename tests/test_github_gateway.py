@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,7 @@ from bot.github import (
     CheckOutput,
     ClientOptions,
     Conflict,
+    Forbidden,
     GitHubApp,
     NetworkError,
     NewReviewComment,
@@ -23,6 +26,7 @@ from bot.github import (
     RepoGateway,
     RetryPolicy,
     ServerError,
+    Unauthorized,
     ValidationFailed,
     WritePacer,
     graphql_url,
@@ -61,17 +65,20 @@ def sleeps() -> Sleeps:
     return Sleeps()
 
 
-def make_app(gh: FakeGitHub, sleeps: Sleeps | None = None, **options: object) -> GitHubApp:
-    retry = RetryPolicy(max_attempts=4, max_wait=5.0, base_delay=0.01, max_delay=0.05)
-    opts = ClientOptions(retry=retry, write_interval=0.0, timeout=5.0)
+RETRY = RetryPolicy(
+    max_attempts=4, max_wait=5.0, base_delay=0.01, max_delay=0.05, rate_limit_floor=0.02
+)
+
+
+def make_app(gh: FakeGitHub, sleeps: Sleeps | None = None, **options: Any) -> GitHubApp:
+    opts = ClientOptions(retry=RETRY, write_interval=0.0, timeout=5.0)
     if sleeps is not None:
-        opts = ClientOptions(**{**opts.__dict__, "sleep": sleeps})
-    if options:
-        opts = ClientOptions(**{**opts.__dict__, **options})
+        opts = replace(opts, sleep=sleeps)
+    opts = replace(opts, **options)
     return GitHubApp(AppCredentials(gh.app_id, gh.private_key, gh.url), opts)
 
 
-def gateway(gh: FakeGitHub, sleeps: Sleeps | None = None, **options: object) -> RepoGateway:
+def gateway(gh: FakeGitHub, sleeps: Sleeps | None = None, **options: Any) -> RepoGateway:
     return make_app(gh, sleeps, **options).repo(1, "acme", "widgets")
 
 
@@ -119,10 +126,11 @@ async def test_app_jwt_is_checked(gh: FakeGitHub, repo: Repo) -> None:
     app = GitHubApp(
         AppCredentials(gh.app_id, other.private_key, gh.url), ClientOptions(write_interval=0)
     )
-    with pytest.raises(Exception) as failure:
+    with pytest.raises(Unauthorized) as failure:
         await app.repo(1, "acme", "widgets").pull(1, retry_not_found=False)
-    assert "401" in str(failure.value)
+    assert failure.value.endpoint == "POST /app/installations/{installation_id}/access_tokens"
     assert gh.tokens.minted == []
+    assert gh.calls("POST /app/installations/{installation_id}/access_tokens") == 1
 
 
 # -- pull requests and files -----------------------------------------------------------------
@@ -398,6 +406,19 @@ async def test_gives_up_when_wait_exceeds_bound(gh: FakeGitHub, repo: Repo, slee
     assert gh.calls("GET /repos/{owner}/{repo}/pulls/{number}") == 1
 
 
+async def test_hintless_secondary_limit_waits_at_least_the_floor(
+    gh: FakeGitHub, repo: Repo, sleeps: Sleeps
+) -> None:
+    gh.add_pull(repo, 1, {"a.go": GO_HEAD})
+    message = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes."}
+    gh.faults.add("GET", r"/pulls/1$", 403, body=message)
+    await gateway(gh, sleeps).pull(1)
+    assert sleeps.calls == [0.02]
+    gh.faults.add("GET", r"/pulls/1$", 403, body=message)
+    with pytest.raises(RateLimited):  # GitHub's one-minute floor is beyond a 5 s bound
+        await gateway(gh, sleeps, retry=replace(RETRY, rate_limit_floor=60.0)).pull(1)
+
+
 async def test_gives_up_after_max_attempts(gh: FakeGitHub, repo: Repo, sleeps: Sleeps) -> None:
     gh.add_pull(repo, 1, {"a.go": GO_HEAD})
     gh.faults.add("GET", r"/pulls/1$", 502, count=100)
@@ -413,9 +434,9 @@ async def test_plain_403_is_not_retried(gh: FakeGitHub, repo: Repo, sleeps: Slee
     gh.faults.add(
         "GET", r"/pulls/1$", 403, body={"message": "Resource not accessible by integration"}
     )
-    with pytest.raises(Exception) as failure:
+    with pytest.raises(Forbidden) as failure:
         await gateway(gh, sleeps).pull(1)
-    assert getattr(failure.value, "status", None) == 403
+    assert failure.value.status == 403 and not failure.value.is_transient
     assert gh.calls("GET /repos/{owner}/{repo}/pulls/{number}") == 1
 
 

@@ -13,7 +13,8 @@ class RetryPolicy:
     """Bounded retries.
 
     - rate limits (403/429): wait `retry-after` or until `x-ratelimit-reset`, but give up at once
-      when that is longer than `max_wait`; without a hint, back off exponentially;
+      when that is longer than `max_wait`; without a hint, back off exponentially but at least
+      `rate_limit_floor` (GitHub asks for a minute), again giving up beyond `max_wait`;
     - 5xx and network errors: exponential back-off with jitter;
     - a 404 is retried once, after `base_delay`, only when the call asks for it;
     - nothing else is retried, and never more than `max_attempts` tries in all.
@@ -24,6 +25,7 @@ class RetryPolicy:
     base_delay: float = 1.0
     max_delay: float = 30.0
     jitter: float = 0.5
+    rate_limit_floor: float = 60.0
     rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
     def delay(
@@ -32,9 +34,12 @@ class RetryPolicy:
         """Seconds to wait before try `attempt + 1`, or None to give up."""
         if attempt >= self.max_attempts:
             return None
-        if isinstance(error, RateLimited) and error.retry_after is not None:
-            return error.retry_after if error.retry_after <= self.max_wait else None
-        if isinstance(error, RateLimited | ServerError | NetworkError):
+        if isinstance(error, RateLimited):
+            wait = error.retry_after
+            if wait is None:
+                wait = max(self._backoff(attempt), self.rate_limit_floor)
+            return wait if wait <= self.max_wait else None
+        if isinstance(error, ServerError | NetworkError):
             return self._backoff(attempt)
         if isinstance(error, NotFound) and retry_not_found and attempt == 1:
             return min(self.base_delay, self.max_wait)

@@ -412,3 +412,9 @@ def test_patch_hunks_sides() -> None:
     (hunk,) = hunks(patch)
     assert hunk.right == {1, 2, 3, 4}
     assert hunk.left == {1, 2, 3}
+
+
+def test_unknown_route_is_a_json_404_with_rate_headers(gh: FakeGitHub) -> None:
+    answer = httpx.get(f"{gh.url}/repos/acme/widgets/nothing-here")
+    assert answer.status_code == 404 and answer.json()["message"] == "Not Found"
+    assert "x-ratelimit-remaining" in answer.headers

@@ -29,11 +29,18 @@ def create_app(gh: FakeGitHub) -> Starlette:
         *routes_git.routes(gh),
     ]
     handler = _graphql_handler()
+
+    async def not_found(call: Call) -> Response:
+        raise ApiError(404, "Not Found")
+
+    methods = ("GET", "POST", "PATCH", "PUT", "DELETE")
+    fallback = [endpoint(gh, m, "/{rest:path}", not_found, auth="none") for m in methods]
     return Starlette(
         routes=[
             endpoint(gh, "POST", "/graphql", handler),  # type: ignore[arg-type]
             endpoint(gh, "POST", "/api/graphql", handler),  # type: ignore[arg-type]
             Mount("/api/v3", routes=rest),
             *rest,
+            *fallback,
         ]
     )

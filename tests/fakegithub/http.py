@@ -96,6 +96,8 @@ def _rate_headers(gh: FakeGitHub, resource: str) -> dict[str, str]:
 def _caller(gh: FakeGitHub, request: Request, auth: str) -> int | None:
     header = request.headers.get("authorization", "")
     scheme, _, credential = header.partition(" ")
+    if auth == "none":
+        return None
     if auth == "app":
         if scheme.lower() != "bearer":
             raise ApiError(401, "A JSON web token could not be decoded")

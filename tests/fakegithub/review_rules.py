@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .diff import hunks
+from .diff import Hunk, hunks
 from .state import Pull
+
+
+def _lines(hunk: Hunk, side: str) -> set[int]:
+    return hunk.left if side == "LEFT" else hunk.right
 
 
 def comment_error(pull: Pull, comment: dict[str, Any]) -> str | None:
@@ -22,8 +26,7 @@ def comment_error(pull: Pull, comment: dict[str, Any]) -> str | None:
         return "pull_request_review_thread.diff_hunk can't be blank"
     side = comment.get("side", "RIGHT")
     line = comment["line"]
-    side_of = (lambda h: h.left) if side == "LEFT" else (lambda h: h.right)
-    found = [h for h in hunks(changed.patch) if line in side_of(h)]
+    found = [h for h in hunks(changed.patch) if line in _lines(h, side)]
     if not found:
         return "pull_request_review_thread.line must be part of the diff"
     start = comment.get("start_line")
@@ -33,7 +36,6 @@ def comment_error(pull: Pull, comment: dict[str, Any]) -> str | None:
         if start > line:
             return "pull_request_review_thread.start_line must precede the end line"
         start_side = comment.get("start_side", side)
-        start_of = (lambda h: h.left) if start_side == "LEFT" else (lambda h: h.right)
-        if start not in start_of(found[0]):
+        if start not in _lines(found[0], start_side):
             return "pull_request_review_thread.start_line must be part of the same hunk as the line"
     return None

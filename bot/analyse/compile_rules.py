@@ -107,7 +107,7 @@ def _check_directive(
         )
         return []
     kept: list[Resolution] = []
-    for r in resolve(package, f, d):
+    for r in resolve(package, f, d, configs):
         if r.decl is None or r.decl.object not in ("func", "var"):
             if package.complete and (go_line is None or go_line >= 18):
                 out.findings += findings(

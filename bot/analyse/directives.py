@@ -107,12 +107,14 @@ class Resolution:
     decl: Decl | None
 
 
-def resolve(package: Package, f: SourceFile, d: DirectiveText) -> list[Resolution]:
-    """Resolve a directive's local name in every configuration its file builds in."""
+def resolve(
+    package: Package, f: SourceFile, d: DirectiveText, within: frozenset[Config] | None = None
+) -> list[Resolution]:
+    """Resolve a directive's local name in ``within`` (default: every config its file builds in)."""
     local = d.local or ""
     groups: dict[tuple[str, int] | None, set[Config]] = defaultdict(set)
     found: dict[tuple[str, int], tuple[SourceFile, Decl]] = {}
-    for config in f.configs:
+    for config in f.configs if within is None else within:
         hit = package.lookup(local, config, f)
         key = None if hit is None else (hit[0].path, hit[1].line)
         if hit is not None and key is not None:

@@ -222,7 +222,9 @@ async def test_annotations_go_out_50_per_request(gh: FakeGitHub, repo: Repo) -> 
     pull = gh.add_pull(repo, 1, {"a.go": GO_HEAD})
     api = gateway(gh)
     output = CheckOutput("linkname", "120 findings", annotations=_annotations(120))
-    run = await api.create_check_run(pull.head_sha, "linkname", output=output, conclusion="neutral")
+    run = await api.create_check_run(
+        pull.head_sha, "linkname", status="completed", output=output, conclusion="neutral"
+    )
     assert gh.calls("POST /repos/{owner}/{repo}/check-runs") == 1
     assert gh.calls("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}") == 2
     stored = repo.check_runs[run.id]
@@ -231,7 +233,8 @@ async def test_annotations_go_out_50_per_request(gh: FakeGitHub, repo: Repo) -> 
     patches = gh.logged("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}")
     assert [("conclusion" in p.json) for p in patches] == [False, True]
 
-    await api.update_check_run(run.id, output=output, conclusion="failure")
+    await api.update_check_run(run.id, status="completed", output=output, conclusion="failure")
+    assert repo.check_runs[run.id]["conclusion"] == "failure"
     assert gh.calls("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}") == 5
     assert len(repo.check_runs[run.id]["annotations"]) == 240
     sizes = [

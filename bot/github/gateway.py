@@ -144,8 +144,11 @@ class RepoGateway:
     ) -> CheckRun:
         """Create a check run. More than 50 annotations: 1 POST with the first 50, then PATCHes."""
         annotations = _chunks(list(output.annotations), ANNOTATIONS_PER_REQUEST) if output else []
+        deferred = len(annotations) > 1  # the conclusion waits for the last batch
+        if deferred and status == "completed":
+            status = "in_progress"
         body: dict[str, Any] = {"head_sha": head_sha, "name": name, "status": status}
-        if conclusion is not None and len(annotations) <= 1:
+        if conclusion is not None and not deferred:
             body["conclusion"] = conclusion
         if output is not None:
             body["output"] = output.to_json(annotations[0] if annotations else ())
@@ -177,14 +180,15 @@ class RepoGateway:
         120 annotations → 3 PATCHes (50, 50, 20), each repeating title and summary.
         """
         batches = _chunks(list(output.annotations), ANNOTATIONS_PER_REQUEST) if output else []
+        deferred = len(batches) > 1  # the conclusion waits for the last batch
         body: dict[str, Any] = {}
-        if status is not None:
+        if status is not None and not (deferred and status == "completed"):
             body["status"] = status
         if actions is not None:
             body["actions"] = [a.to_json() for a in actions]
         if output is not None:
             body["output"] = output.to_json(batches[0] if batches else ())
-        if conclusion is not None and len(batches) <= 1:
+        if conclusion is not None and not deferred:
             body["conclusion"] = conclusion
         run = await self._patch_check_run(check_run_id, body)
         if len(batches) > 1 and output is not None:

@@ -104,6 +104,28 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="address to listen on (default: HOST or 127.0.0.1)")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="port to listen on (default: PORT or 3000)")
+    ] = None,
+) -> None:
+    """Run the GitHub App: webhook endpoint and review worker in one process."""
+    from bot.service.server import serve as run_server
+    from bot.settings import SettingsError, load_settings
+    from bot.webhook.logs import configure_logging
+
+    try:
+        settings = load_settings()
+    except SettingsError as e:
+        raise _fail(f"invalid setting {e}") from None
+    configure_logging(settings.log_level)
+    run_server(settings, host=host or settings.host, port=port or settings.port)
+
+
 def _only(report: Report, paths: frozenset[str]) -> Report:
     return replace(
         report,

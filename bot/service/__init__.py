@@ -1,0 +1,1 @@
+"""The App's imperative shell: fetch a pull request, review it, publish the result."""

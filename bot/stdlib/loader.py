@@ -2,10 +2,56 @@
 
 from __future__ import annotations
 
+from bot.analyse.directives import split_symbol
 from bot.analyse.registry_rules import StdQuery
-from bot.stdlib.facts import StdlibWindow
+from bot.stdlib.facts import StdlibWindow, Symbol, available_versions, load_window
+from bot.stdlib.linker import verdict
+
+
+class WindowQuery:
+    """``StdQuery`` over a window: per version, across the platforms the facts cover."""
+
+    def __init__(self, window: StdlibWindow) -> None:
+        self.window = window
+
+    def _symbol(self, symbol: str, version: int) -> Symbol | None:
+        facts = self.window.get(version)
+        return facts.symbol(symbol) if facts is not None else None
+
+    def is_std(self, symbol: str, version: int) -> bool:
+        facts = self.window.get(version)
+        return facts is not None and facts.is_std(split_symbol(symbol)[0])
+
+    def exists(self, symbol: str, version: int) -> bool:
+        return self._symbol(symbol, version) is not None
+
+    def pullable(self, symbol: str, version: int, from_package: str) -> bool:
+        """It exists and the linker admits the pull on every platform where it exists."""
+        s = self._symbol(symbol, version)
+        if s is None:
+            return False
+        facts = self.window[version]
+        return all(not verdict(facts, s, p, from_package).refused for p in s.platforms)
+
+    def signature(self, symbol: str, version: int) -> str | None:
+        s = self._symbol(symbol, version)
+        if s is None:
+            return None
+        return next((sig for p in sorted(s.platforms) if (sig := s.signature(p))), None)
+
+    def hall_of_shame(self, symbol: str, version: int) -> tuple[str, ...]:
+        s = self._symbol(symbol, version)
+        return s.shame if s is not None else ()
 
 
 def load_stdlib(versions: tuple[int, ...]) -> tuple[StdlibWindow, StdQuery] | None:
-    """Facts for ``versions``; None until the generated data is available."""
-    return None
+    """Facts for the ``versions`` the registry has; None when it has none of them."""
+    try:
+        known = set(available_versions())
+    except FileNotFoundError:
+        return None
+    wanted = tuple(v for v in versions if v in known)
+    if not wanted:
+        return None
+    window = load_window(wanted)
+    return window, WindowQuery(window)

@@ -1,0 +1,89 @@
+"""What ``cmd/link`` of one Go version says to a linkname pull of a standard-library symbol.
+
+A port of ``(*Loader).checkLinkname`` (cmd/link/internal/loader) over the generated facts:
+
+1. 1.21 and 1.22 check nothing.
+2. A ``blockedLinknames`` entry admits only the packages it lists (1.27: also their frozen
+   ``crypto/internal/fips140/vX.Y.Z/...`` copies).
+3. A reference from the symbol's own package is allowed.
+4. 1.23–1.26: a symbol defined in assembly is never checked (measured: also ``<ABIInternal>``
+   ones such as ``runtime.mcall``). 1.27 checks the marks of its Go declaration's ABI wrapper,
+   except on architectures without register-ABI wrappers.
+5. Otherwise the symbol's package must mark it: ``//go:linkname``, or since 1.27
+   ``//go:linknamestd``, which admits only standard-library packages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.analyse.directives import split_symbol
+from bot.stdlib.facts import Symbol, VersionFacts
+
+#: GOARCHes with register-ABI wrappers (``buildcfg.Experiment.RegabiWrappers``).
+REGABI_ARCHES = frozenset(("amd64", "arm64", "ppc64", "ppc64le", "riscv64", "loong64"))
+
+Status = Literal[
+    "unchecked", "blocked", "listed", "own", "assembly", "marked", "std-only", "unmarked"
+]
+REFUSED: frozenset[Status] = frozenset(("blocked", "std-only", "unmarked"))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    allowed_packages: tuple[str, ...] = ()  # for blocked and listed
+
+    @property
+    def refused(self) -> bool:
+        return self.status in REFUSED
+
+    def describe(self, symbol: str) -> str:
+        package = split_symbol(symbol)[0]
+        return {
+            "unchecked": "not checked (the linker checks linkname pulls since 1.23)",
+            "blocked": "blocked (blockedLinknames: "
+            + (
+                "from " + ", ".join(self.allowed_packages) + " only"
+                if self.allowed_packages
+                else "from no package"
+            )
+            + ")",
+            "listed": "blocked, but this package is listed",
+            "own": "the symbol's own package",
+            "assembly": "defined in assembly, not checked",
+            "marked": f"marked by {package}",
+            "std-only": f"marked //go:linknamestd by {package} (standard library only)",
+            "unmarked": f"not marked by {package}",
+        }[self.status]
+
+
+def verdict(facts: VersionFacts, symbol: Symbol, platform: str, referrer: str) -> Verdict:
+    """The linker's answer to ``referrer`` pulling ``symbol`` on ``platform``."""
+    minor = facts.minor
+    blocked = facts.blocked_for(symbol.name)
+    if blocked is not None:
+        if referrer in blocked or (minor >= 27 and _fips_unfrozen(referrer) in blocked):
+            return Verdict("listed", blocked)
+        return Verdict("blocked", blocked)
+    if minor < 23:
+        return Verdict("unchecked")
+    if symbol.package == referrer:
+        return Verdict("own")
+    arch = platform.partition("/")[2]
+    in_asm = platform in symbol.asm_platforms and platform not in symbol.body_platforms
+    if in_asm and (minor <= 26 or arch not in REGABI_ARCHES):
+        return Verdict("assembly")
+    if platform in symbol.marked_platforms:
+        return Verdict("marked")
+    if platform in symbol.std_only_platforms:
+        return Verdict("marked" if facts.is_std(referrer) else "std-only")
+    return Verdict("unmarked")
+
+
+def _fips_unfrozen(package: str) -> str:
+    if not package.startswith("crypto/internal/fips140/v"):
+        return package
+    parts = package.split("/")
+    return "/".join(parts[:3] + parts[4:])

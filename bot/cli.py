@@ -19,10 +19,12 @@ from bot.report import github as github_report
 from bot.report import json as json_report
 from bot.report import sarif as sarif_report
 from bot.report import text as text_report
+from bot.stdlib.cli import registry_app
 from bot.stdlib.loader import load_stdlib
 from bot.versions import SpecError, parse_go_spec, parse_platform
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app.add_typer(registry_app, name="registry")
 
 
 @app.callback()

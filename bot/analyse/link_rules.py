@@ -1,17 +1,269 @@
-"""Link- and type-level rules (placeholder until the standard-library facts land)."""
+"""Link- and type-level rules: what ``cmd/link`` of each Go version does with a directive.
+
+Only targets in the standard library are judged: a symbol the facts know, or one in a package
+that is a standard-library package in some version of the window. Directives of
+standard-library packages themselves are the facts and are not judged. Each finding names
+exactly the (version, platform) configurations it holds in: the directive's configurations
+intersected with where the rule applies.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
-from bot.analyse.directives import Directive
+from bot.analyse.directives import Directive, split_symbol
+from bot.analyse.emit import findings
 from bot.findings import Finding
-from bot.stdlib.facts import StdlibWindow
+from bot.stdlib.facts import StdlibWindow, Symbol, VersionFacts
+from bot.stdlib.linker import Verdict, verdict
+from bot.versions import Config, label
+
+Accepted = Callable[[str, str, str], bool]
+
+_LAST_RESORT = (
+    "`-ldflags=-checklinkname=0` turns the check off, but only as a last resort: "
+    "it hides every other refused linkname too"
+)
 
 
 def check_links(
     directives: Sequence[Directive],
     stdlib: StdlibWindow,
-    accepted: Callable[[str, str, str], bool] | None,
+    accepted: Accepted | None,
 ) -> list[Finding]:
-    return []
+    """Findings of the link-level rules for every push and pull into the standard library."""
+    std_packages = frozenset().union(*(stdlib[v].packages for v in stdlib))
+    out: list[Finding] = []
+    for d in directives:
+        if d.kind not in ("pull", "push") or d.object is None or not d.configs:
+            continue
+        if split_symbol(d.target)[0] not in std_packages and not any(
+            d.target in stdlib[v] for v in stdlib
+        ):
+            continue
+        out += _Check(d, stdlib, accepted).run()
+    return out
+
+
+@dataclass
+class _Check:
+    d: Directive
+    stdlib: StdlibWindow
+    accepted: Accepted | None
+    missing: set[Config] = field(default_factory=set)
+    defined: set[Config] = field(default_factory=set)
+    verdicts: dict[Config, Verdict] = field(default_factory=dict)
+    mismatches: dict[tuple[str, str], set[Config]] = field(default_factory=dict)
+    kinds: dict[str, set[Config]] = field(default_factory=dict)
+
+    def run(self) -> list[Finding]:
+        d = self.d
+        configs = sorted(c for c in d.configs if c[0] in self.stdlib)
+        for v, p in configs:
+            facts = self.stdlib[v]
+            if facts.is_std(d.package):
+                continue  # the standard library's own directive: part of the facts
+            self._judge(facts, facts.symbol(d.target), (v, p))
+        out: list[Finding] = []
+        out += self._undefined()
+        out += self._duplicate()
+        out += self._refused()
+        out += self._signatures()
+        return out
+
+    def _judge(self, facts: VersionFacts, sym: Symbol | None, config: Config) -> None:
+        d, p = self.d, config[1]
+        if d.kind == "pull":
+            if sym is None or p not in _pullable_on(sym, d.object == "func"):
+                self.missing.add(config)
+                return
+            if sym.kind != "method":  # see _pullable_on
+                self.verdicts[config] = verdict(facts, sym, p, d.package)
+        else:
+            if sym is None:
+                return
+            # Measured: a pushed var or a push onto an assembly symbol links.
+            if sym.kind != "var" and p in sym.body_platforms:
+                self.defined.add(config)
+        self._compare(sym, config)
+
+    def _compare(self, sym: Symbol, config: Config) -> None:
+        d, p = self.d, config[1]
+        local_kind = "var" if d.object == "var" else "func"
+        remote_kind = "var" if sym.kind == "var" else "func"
+        if local_kind != remote_kind:
+            self.kinds.setdefault(sym.kind, set()).add(config)
+            return
+        local = d.signature
+        remotes = sym.signatures(p)
+        if local is None or not remotes or local in remotes:
+            return
+        remote = remotes[0]
+        if self.accepted is not None and any(self.accepted(d.target, local, r) for r in remotes):
+            return
+        self.mismatches.setdefault((local, remote), set()).add(config)
+
+    # Findings ---------------------------------------------------------------------------
+
+    def _emit(self, rule: str, message: str, configs: Iterable[Config]) -> list[Finding]:
+        d = self.d
+        return findings(rule, d.path, d.line, d.column, message, configs, target=d.target)
+
+    def _exists_in(self) -> list[int]:
+        return [v for v in self.stdlib if self.d.target in self.stdlib[v]]
+
+    def _undefined(self) -> list[Finding]:
+        if not self.missing:
+            return []
+        d = self.d
+        by_version: dict[int, set[str]] = defaultdict(set)
+        for v, p in d.configs:
+            by_version[v].add(p)
+        nowhere = {
+            (v, p) for v, p in self.missing if self.missing >= {(v, q) for q in by_version[v]}
+        }
+        somewhere = self.missing - nowhere
+        out: list[Finding] = []
+        elsewhere = [v for v in self._exists_in() if v not in {c[0] for c in nowhere}]
+        if nowhere:
+            what = self._missing_effect()
+            where = f" (it exists in Go {spans(elsewhere)})" if elsewhere else ""
+            detail = self._asm_only_note(nowhere)
+            message = (
+                f"`{d.target}` does not exist in Go {spans(c[0] for c in nowhere)}{where}: "
+                f"{what}{detail}"
+            )
+            out += self._emit("undefined-target", message, nowhere)
+        if somewhere:
+            present = sorted({p for v, p in d.configs if (v, p) not in self.missing})
+            absent = sorted({p for _, p in somewhere})
+            message = (
+                f"`{d.target}` exists only on {', '.join(present)} among the platforms this "
+                f"file builds on; on {', '.join(absent)} {self._missing_effect()}. Restrict the "
+                "file with a build constraint or file-name suffix"
+            )
+            out += self._emit("platform-only", message, somewhere)
+        return out
+
+    def _missing_effect(self) -> str:
+        if self.d.object == "var":
+            return (
+                "a var pull still links and silently reads zero, which is worse than a "
+                "build failure"
+            )
+        return f"the link fails with `relocation target {self.d.target} not defined`"
+
+    def _asm_only_note(self, configs: set[Config]) -> str:
+        for v, p in configs:
+            sym = self.stdlib[v].symbol(self.d.target)
+            if sym is not None and p in sym.asm_platforms:
+                return (
+                    "; it is defined only in assembly (ABI0), without a Go declaration that "
+                    "would give it the ABIInternal entry a Go pull references"
+                )
+            if sym is not None and sym.generic:
+                return "; it is generic, and only its instantiations are symbols"
+        return ""
+
+    def _duplicate(self) -> list[Finding]:
+        if not self.defined:
+            return []
+        d = self.d
+        package = split_symbol(d.target)[0]
+        message = (
+            f"the standard library already defines `{d.target}` in Go "
+            f"{spans(c[0] for c in self.defined)}: the link fails with `duplicated definition "
+            f"of symbol {d.target}, from {package} and {d.package}`. Pull it (a declaration "
+            "without a body) instead of pushing a definition"
+        )
+        return self._emit("duplicate-definition", message, self.defined)
+
+    def _refused(self) -> list[Finding]:
+        refused = {c for c, v in self.verdicts.items() if v.refused}
+        if not refused:
+            return []
+        d = self.d
+        refused_versions = sorted({v for v, _ in refused})
+        allowed = sorted({v for v, _ in self.verdicts} - set(refused_versions))
+        allows = f"; Go {spans(allowed)} links it" if allowed else ""
+        message = (
+            f"the linker refuses this pull in Go {spans(refused_versions)} (`link: {d.package}: "
+            f"invalid reference to {d.target}`){allows}. {self._history()}. Use a supported "
+            f"API or ask the package owner to mark it; {_LAST_RESORT}"
+        )
+        return self._emit("invalid-reference", message, refused)
+
+    def _history(self) -> str:
+        """``1.21–1.22: not checked; 1.23–1.26: marked by runtime; 1.27: not marked``."""
+        per_version: dict[int, str] = {}
+        for v in sorted({v for v, _ in self.verdicts}):
+            said = {p: x.describe(self.d.target) for (w, p), x in self.verdicts.items() if w == v}
+            texts = sorted(set(said.values()))
+            if len(texts) == 1:
+                per_version[v] = texts[0]
+            else:
+                per_version[v] = " and ".join(
+                    f"{t} on {', '.join(sorted(p for p, s in said.items() if s == t))}"
+                    for t in texts
+                )
+        runs: list[tuple[list[int], str]] = []
+        for v, text in per_version.items():
+            if runs and runs[-1][1] == text and runs[-1][0][-1] + 1 == v:
+                runs[-1][0].append(v)
+            else:
+                runs.append(([v], text))
+        return "; ".join(f"{spans(vs)}: {text}" for vs, text in runs)
+
+    def _signatures(self) -> list[Finding]:
+        d = self.d
+        out: list[Finding] = []
+        for kind, configs in self.kinds.items():
+            local = "a var" if d.object == "var" else "a func"
+            message = (
+                f"`{d.local}` is {local} here but `{d.target}` is a {kind} in Go "
+                f"{spans(c[0] for c in configs)}"
+            )
+            out += self._emit("signature-mismatch", message, configs)
+        for (local, remote), configs in sorted(self.mismatches.items()):
+            noun = "type" if d.object == "var" else "signature"
+            method = (
+                " (a method: its receiver is the first parameter)"
+                if "(" in split_symbol(d.target)[1]
+                else ""
+            )
+            message = (
+                f"`{d.local}` is declared as `{local}` but `{d.target}` has {noun} `{remote}` "
+                f"in Go {spans(c[0] for c in configs)}{method}. No toolchain checks this: "
+                "a mismatch corrupts memory at run time"
+            )
+            out += self._emit("signature-mismatch", message, configs)
+        return out
+
+
+def _pullable_on(sym: Symbol, func: bool) -> frozenset[str]:
+    """Where a pull finds it. A generic func is no symbol (only its instantiations are).
+
+    Methods are not judged by ``invalid-reference``: measured on 1.23–1.27, a method pull links
+    when the referencing package imports the method's package (the compiler resolves it by
+    index, a reference the linker does not check) and is undefined when the package is not in
+    the binary.
+    """
+    if sym.generic:
+        return frozenset()
+    return sym.go_platforms if func else sym.platforms
+
+
+def spans(minors: Iterable[int]) -> str:
+    """``1.21–1.23, 1.25``: Go versions as ranges of consecutive minors."""
+    vs = sorted(set(minors))
+    parts: list[str] = []
+    i = 0
+    while i < len(vs):
+        j = i
+        while j + 1 < len(vs) and vs[j + 1] == vs[j] + 1:
+            j += 1
+        parts.append(label(vs[i]) if i == j else f"{label(vs[i])}–{label(vs[j])}")
+        i = j + 1
+    return ", ".join(parts)

@@ -1,0 +1,114 @@
+"""The committed standard-library facts: loading, spot facts, and regeneration from GOROOTs."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.stdlib import codec
+from bot.stdlib.facts import MANIFEST, load_window, read_manifest, registry_dir
+from bot.stdlib.generate import generate
+from tests.toolchains import CACHE, WHEELS
+
+LINUX = frozenset(("linux/amd64", "linux/arm64"))
+ALL4 = frozenset(("darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64"))
+
+
+def test_load_time() -> None:
+    start = time.perf_counter()
+    window = load_window(tuple(WHEELS))
+    for minor in window:
+        assert window[minor].symbol("runtime.nanotime") is not None
+    elapsed = time.perf_counter() - start
+    print(f"load_window(1.21-1.27) with a lookup in each: {elapsed * 1000:.0f} ms")
+    assert elapsed < 1.0  # about 100 ms measured; generous for loaded CI machines
+
+
+def test_manifest_names_exact_sources() -> None:
+    manifest = read_manifest(registry_dir())
+    assert {int(m): e["go"] for m, e in manifest["versions"].items()} == {
+        m: f"go{v}" for m, v in WHEELS.items()
+    }
+    window = load_window()  # reading each file checks its SHA-256 against the manifest
+    assert [window[m].go for m in window] == [f"go{v}" for v in WHEELS.values()]
+    size = sum(p.stat().st_size for p in registry_dir().iterdir())
+    assert size < 10 * 2**20
+
+
+W = load_window()
+
+FACTS = [
+    # (minor, symbol, attribute, expected)
+    (23, "runtime.gcount", "marked", False),
+    (23, "runtime.nanotime", "marked", True),
+    (23, "runtime.memhash32", "asm_platforms", ALL4),
+    (23, "runtime.memhash32", "marked", True),
+    (27, "runtime.memhash32", "asm_platforms", frozenset()),
+    (27, "runtime.memhash32", "marked", False),
+    (23, "runtime.rt_sigaction", "platforms", LINUX),
+    (23, "runtime.sbrk0", "asm_platforms", LINUX),
+    (23, "runtime.sbrk0", "body_platforms", ALL4 - LINUX),
+    (23, "runtime.mcall", "asm_internal_platforms", ALL4),
+    (23, "runtime.newcoro", "blocked_for", ("iter",)),
+    (22, "runtime.newcoro", "blocked_for", None),
+    (27, "runtime.newcoro", "std_only_platforms", ALL4),
+    (23, "sync.runtime_Semacquire", "body_platforms", ALL4),  # pushed by runtime
+    (23, "sync.runtime_Semacquire", "marked", True),
+    (23, "strings.(*Builder).WriteString", "kind", "method"),
+    (23, "slices.Index", "generic", True),
+    (24, "runtime.ncpu", "kind", "var"),
+    (
+        23,
+        "vendor/golang.org/x/sys/cpu.getisar0",
+        "platforms",
+        frozenset({"darwin/arm64", "linux/arm64"}),
+    ),
+]
+
+
+@pytest.mark.parametrize(("minor", "name", "attribute", "expected"), FACTS)
+def test_symbol_facts(minor: int, name: str, attribute: str, expected: object) -> None:
+    symbol = W[minor].symbol(name)
+    assert symbol is not None
+    assert getattr(symbol, attribute) == expected
+
+
+def test_signatures_and_shame() -> None:
+    f = W[23]
+    s = f.symbol("reflect.unsafe_New")
+    assert s is not None
+    # reflect's own declaration first, then runtime's push (runtime._type aliases abi.Type)
+    assert s.signatures("linux/amd64") == (
+        "func(*internal/abi.Type) unsafe.Pointer",
+        "func(*runtime._type) unsafe.Pointer",
+    )
+    m = f.symbol("strings.(*Builder).WriteString")
+    assert (
+        m is not None
+        and m.signature("linux/amd64") == "func(*strings.Builder, string) (int, error)"
+    )
+    shame = f.symbol("runtime.mapassign_faststr")
+    assert shame is not None and "github.com/bytedance/sonic" in shame.shame
+    assert f.symbol("runtime.nosuchfunc") is None
+    assert W[25].symbol("runtime.ncpu") is None
+
+
+def test_packages_and_blocked() -> None:
+    assert W[23].is_std("vendor/golang.org/x/net/dns/dnsmessage")
+    assert not W[23].is_std("cmd/go") and not W[23].is_std("builtin")
+    assert not W[23].is_std("internal/runtime/maps") and W[24].is_std("internal/runtime/maps")
+    sizes = {m: len(W[m].blocked or {}) for m in W}
+    assert sizes == {21: 0, 22: 0, 23: 4, 24: 38, 25: 51, 26: 74, 27: 72}
+    assert W[21].blocked is None and W[22].blocked is None
+    assert W[26].blocked_for("runtime.addmoduledata") == ()
+
+
+def test_regenerated_1_23_equals_committed() -> None:
+    root = CACHE / "goroots" / WHEELS[23] / "go"
+    if not (root / "src").is_dir():
+        pytest.skip(f"no GOROOT at {root} (python -m tests.toolchains fetch 23)")
+    manifest = read_manifest(registry_dir())
+    committed = codec.load((registry_dir() / manifest["versions"]["23"]["file"]).read_bytes())
+    assert generate(root, sorted(manifest["platforms"])) == committed
+    assert (registry_dir() / MANIFEST).exists()

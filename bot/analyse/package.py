@@ -1,14 +1,17 @@
 """Go packages as the compiler groups them: the files of one directory and package name.
 
 Files are parsed only when needed: those that contain ``go:linkname`` at once, their siblings
-only when a directive's local is not found in its own file.
+only when a directive's local is not found in its own file and the sibling's bytes contain the
+name as a word (a file that declares it must).
 """
 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 from bot.golang.constraints import file_configs
 from bot.golang.source import Decl, GoFile, read_file
@@ -26,7 +29,7 @@ class SourceFile:
     _parsed: GoFile | None = None
     _configs: frozenset[Config] | None = None
 
-    @property
+    @cached_property
     def name(self) -> str:
         return posixpath.basename(self.path)
 
@@ -44,11 +47,11 @@ class SourceFile:
             self._configs = file_configs(self.name, text, versions, platforms)
         return self._configs
 
-    @property
+    @cached_property
     def is_test(self) -> bool:
         return self.name.endswith("_test.go")
 
-    @property
+    @cached_property
     def has_linkname(self) -> bool:
         return b"go:linkname" in self.data
 
@@ -63,6 +66,7 @@ class Package:
     files: list[SourceFile] = field(default_factory=list)
     complete: bool = True  # every file of the directory is known
     has_assembly: bool = False  # .s files: the compiler is not run with -complete
+    _candidates: dict[str, list[SourceFile]] = field(default_factory=dict, repr=False)
 
     def lookup(
         self, local: str, config: Config, first: SourceFile
@@ -73,7 +77,7 @@ class Package:
         sees declarations made in test files.
         """
         with_tests = first.is_test
-        for f in self._search_order(first):
+        for f in self._search_order(first, local):
             if config not in f.configs or (f.is_test and not with_tests):
                 continue
             decl = f.parsed.decls.get(local)
@@ -81,12 +85,47 @@ class Package:
                 return f, decl
         return None
 
-    def _search_order(self, first: SourceFile) -> Iterable[SourceFile]:
+    def _search_order(self, first: SourceFile, local: str) -> Iterator[SourceFile]:
+        """``first``, then the files that seem to declare ``local`` (a hint), then (rarely
+        reached) every other file that contains it as a word."""
         yield first
-        yield from (f for f in self.files if f is not first)
+        hinted = self._hints.get(local, [])
+        yield from (f for f in hinted if f is not first)
+        yield from (f for f in self._may_declare(local) if f is not first and f not in hinted)
+
+    @cached_property
+    def _hints(self) -> dict[str, list[SourceFile]]:
+        """Names that look declared (``_DECL_HINT``), and their files."""
+        out: dict[str, list[SourceFile]] = {}
+        for f in self.files:
+            for name in dict.fromkeys(a or b for a, b in _DECL_HINT.findall(f.data)):
+                out.setdefault(name.decode(), []).append(f)
+        return out
+
+    def _may_declare(self, local: str) -> list[SourceFile]:
+        """The files whose bytes contain ``local`` as a word: the only ones that can declare it."""
+        found = self._candidates.get(local)
+        if found is None:
+            name, word = local.encode(), _word(local)
+            found = [f for f in self.files if name in f.data and word.search(f.data)]
+            self._candidates[local] = found
+        return found
 
     def directive_files(self) -> list[SourceFile]:
         return [f for f in self.files if f.has_linkname]
+
+
+#: A name after ``func``/``var``/``const``/``type`` at a line start, or first on a line indented
+#: by one tab (a gofmt'd member of a ``var (…)`` group).
+_DECL_HINT = re.compile(
+    rb"\n(?:func|var|const|type)[ \t]+([A-Za-z_][A-Za-z0-9_]*)|\n\t([A-Za-z_][A-Za-z0-9_]*)[ ,]"
+)
+
+
+@lru_cache(maxsize=4096)
+def _word(name: str) -> re.Pattern[bytes]:
+    """``name`` not preceded or followed by an ASCII identifier byte (never misses a use)."""
+    return re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(name.encode()) + rb"(?![A-Za-z0-9_])")
 
 
 def group_packages(

@@ -294,8 +294,11 @@ def _error_lines(node: Node) -> tuple[int, ...]:
 def package_clause(source: bytes) -> str | None:
     """The package name, read without parsing: skips comments up to the ``package`` keyword."""
     in_block = False
-    for raw in source[:65536].split(b"\n"):
-        s = raw.strip()
+    pos, limit = 0, min(len(source), 65536)
+    while pos < limit:  # line by line, lazily: the clause is usually within the first lines
+        nl = source.find(b"\n", pos, limit)
+        nl = limit if nl < 0 else nl
+        s, pos = source[pos:nl].strip(), nl + 1
         while s:
             if in_block:
                 end = s.find(b"*/")

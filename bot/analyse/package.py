@@ -98,7 +98,10 @@ class Package:
         """Names that look declared (``_DECL_HINT``), and their files."""
         out: dict[str, list[SourceFile]] = {}
         for f in self.files:
-            for name in dict.fromkeys(a or b for a, b in _DECL_HINT.findall(f.data)):
+            names = _DECL_HINT.findall(f.data)
+            for group in _GROUP.findall(f.data):
+                names += _MEMBER.findall(group)
+            for name in dict.fromkeys(names):
                 out.setdefault(name.decode(), []).append(f)
         return out
 
@@ -115,11 +118,11 @@ class Package:
         return [f for f in self.files if f.has_linkname]
 
 
-#: A name after ``func``/``var``/``const``/``type`` at a line start, or first on a line indented
-#: by one tab (a gofmt'd member of a ``var (…)`` group).
-_DECL_HINT = re.compile(
-    rb"\n(?:func|var|const|type)[ \t]+([A-Za-z_][A-Za-z0-9_]*)|\n\t([A-Za-z_][A-Za-z0-9_]*)[ ,]"
-)
+#: A name after ``func``/``var``/``const``/``type`` at a line start; gofmt'd ``var (…)`` and
+#: ``const (…)`` groups, whose members start lines indented by one tab.
+_DECL_HINT = re.compile(rb"\n(?:func|var|const|type)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
+_GROUP = re.compile(rb"\n(?:var|const) \((.*?)\n\)", re.S)
+_MEMBER = re.compile(rb"\n\t([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @lru_cache(maxsize=4096)

@@ -154,3 +154,48 @@ def test_github_workflow_commands_escape_data() -> None:
     assert len(lines) == len(r.report.findings)
     assert lines[0].startswith("::notice file=p.go,line=5,col=1,title=unknown-target")
     assert "\n" not in lines[0] and "%0A" in lines[0]
+
+
+MOVING = """package m
+
+import (
+	"unsafe"
+)
+
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64
+
+//go:linkname gcount runtime.gcount
+func gcount() int32
+
+//go:linkname fastrand runtime.fastrand
+func fastrand() uint32
+
+//go:linkname memhash32 runtime.memhash32
+func memhash32(p unsafe.Pointer, h uintptr) uintptr
+
+//go:linkname ncpu runtime.ncpu
+var ncpu int32
+
+//go:linkname typelinks reflect.typelinks
+func typelinks() (sections []unsafe.Pointer, offset [][]int32)
+"""
+
+
+def test_suggestions_round_trip_with_standard_library_facts() -> None:
+    from bot.stdlib.loader import load_stdlib
+
+    first = run_review(ReviewRequest(workspace({"p.go": MOVING})), load_stdlib)
+    unknown = [f for f in first.report.findings if f.rule == "unknown-target"]
+    assert {f.target for f in unknown} >= {"runtime.nanotime", "runtime.fastrand"}
+    entries = [f.suggestion or "" for f in unknown]
+    assert all("note: standard library" in e for e in entries)
+    config = "known:\n" + "\n".join(textwrap.indent(e, "  ") for e in entries) + "\n"
+    again = run_review(ReviewRequest(workspace({"p.go": MOVING}), config), load_stdlib)
+    assert again.policy.problems == []
+    left = {f.rule for f in again.report.findings}
+    assert not left & {"unknown-target", "registry-mismatch", "stale-registry-entry"}
+    # What the linker refuses is still an error: the registry does not hide it.
+    assert {f.rule for f in first.report.findings if f.severity is Severity.ERROR} == {
+        f.rule for f in again.report.findings if f.severity is Severity.ERROR
+    }

@@ -8,6 +8,7 @@ away from are reported on the entry's own line.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 import yaml
@@ -34,11 +35,20 @@ def check_registry(
     policy: Policy,
     std: StdQuery | None,
     window: tuple[tuple[int, ...], tuple[str, ...]],
+    broken: Mapping[tuple[str, int], frozenset[Config]] | None = None,
 ) -> list[Finding]:
+    """Registry findings. ``broken`` maps a directive's (path, line) to the configurations where
+    the linker already refuses its target: the registry cannot vouch for those, so they are
+    left to the link-level error rather than offered as an entry to add."""
     out: list[Finding] = []
     for d in directives:
         if not d.explicit or d.kind == "unknown" or not d.configs:
             continue
+        failing = (broken or {}).get((d.path, d.line), frozenset())
+        if failing:
+            d = replace(d, configs=d.configs - failing)
+            if not d.configs:
+                continue
         out += _unknown_target(d, policy, std, window)
         out += _registry_mismatch(d, policy)
     out += _stale_entries(policy, std, window, directives)

@@ -21,6 +21,7 @@ from bot.policy.suppress import apply_suppressions
 from bot.rules import RULES
 from bot.scope.scope import FileScope
 from bot.stdlib.facts import StdlibWindow
+from bot.versions import Config, parse_version
 
 Conclusion = Literal["success", "neutral", "failure"]
 
@@ -57,7 +58,7 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
     report = analyse(ws, versions, platforms, stdlib=window, accepted=_accepted(policy))
     span = (report.versions, report.platforms)
     found = list(report.findings)
-    found += check_registry(report.directives, policy, query, span)
+    found += check_registry(report.directives, policy, query, span, _link_failures(found))
     found += check_handshakes(report.directives, _repo_packages(ws), request.full_tree)
     found += _config_errors(policy)
     sources = dict(ws.files)
@@ -71,6 +72,19 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
         directives, found = _in_scope(directives, found, request.scopes)
     report = replace(report, directives=directives, findings=sorted(found))
     return Review(report, policy, conclusion(report.findings, policy))
+
+
+#: Link-level errors after which a registry entry would vouch for a build that cannot work.
+_LINK_FAILURES = frozenset({"invalid-reference", "undefined-target", "duplicate-definition"})
+
+
+def _link_failures(found: list[Finding]) -> dict[tuple[str, int], frozenset[Config]]:
+    out: dict[tuple[str, int], set[Config]] = {}
+    for f in found:
+        if f.rule in _LINK_FAILURES:
+            configs = out.setdefault((f.path, f.line), set())
+            configs.update((parse_version(g), p) for g in f.go for p in f.platforms)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def conclusion(found: list[Finding], policy: Policy) -> Conclusion:

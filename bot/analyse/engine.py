@@ -10,7 +10,7 @@ from bot.analyse.compile_rules import check_package
 from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
 from bot.analyse.link_rules import check_links
-from bot.analyse.package import Package, SourceFile, group_packages
+from bot.analyse.package import MARKER, Package, SourceFile, group_packages
 from bot.findings import Finding
 from bot.golang.gomod import GoMod, parse_gomod
 from bot.golang.source import package_clause
@@ -113,13 +113,13 @@ def analyse(
     platforms = tuple(sorted(platforms or DEFAULT_PLATFORMS))
     modules = workspace.modules()
     window = (versions, platforms)
+    go_files = [(p, data) for p, data in workspace.files.items() if p.endswith(".go")]
+    with_linkname = {posixpath.dirname(p) for p, data in go_files if MARKER in data}
     sources = [
-        SourceFile(path, data, window)
-        for path, data in workspace.files.items()
-        if path.endswith(".go")
+        SourceFile(p, data, window)
+        for p, data in go_files
+        if posixpath.dirname(p) in with_linkname
     ]
-    with_linkname = {posixpath.dirname(f.path) for f in sources if f.has_linkname}
-    sources = [f for f in sources if posixpath.dirname(f.path) in with_linkname]
     packages = group_packages(
         sources,
         lambda f: package_clause(f.data),

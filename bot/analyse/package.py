@@ -43,7 +43,7 @@ class SourceFile:
     def configs(self) -> frozenset[Config]:
         if self._configs is None:
             versions, platforms = self.window
-            text = self.data.decode("utf-8", "replace")
+            text = _header(self.data).decode("utf-8", "replace")
             self._configs = file_configs(self.name, text, versions, platforms)
         return self._configs
 
@@ -53,7 +53,20 @@ class SourceFile:
 
     @cached_property
     def has_linkname(self) -> bool:
-        return b"go:linkname" in self.data
+        return MARKER in self.data
+
+
+MARKER = b"go:linkname"
+
+
+def _header(data: bytes) -> bytes:
+    """The bytes up to the end of the first line that starts with ``package``: all that build
+    constraints can be read from (the rest of the file is not decoded)."""
+    at = data.find(b"\npackage")
+    if at < 0:
+        return data
+    end = data.find(b"\n", at + 1)
+    return data if end < 0 else data[:end]
 
 
 @dataclass

@@ -22,6 +22,7 @@ from bot.queue import Queue, open_queue
 from bot.queue.worker import Worker
 from bot.service.review_job import make_handlers
 from bot.settings import Settings
+from bot.setup import setup_routes
 from bot.stdlib.loader import load_stdlib
 from bot.webhook.app import WEBHOOK_PATH, create_app
 
@@ -98,7 +99,7 @@ def build_app(
         queue,
         on_startup=[start],
         on_shutdown=[shutdown],
-        routes=[Route("/", index, methods=["GET"])],
+        routes=[*setup_routes(settings), Route("/", index, methods=["GET"])],
     )
 
 

@@ -31,7 +31,7 @@ from .models import (
 )
 from .pacing import WritePacer
 from .retry import RetryPolicy
-from .transport import MetricHook, Requester
+from .transport import MetricHook, RateLimitHook, Requester
 
 __all__ = [
     "Annotation",
@@ -54,6 +54,7 @@ __all__ = [
     "NotFound",
     "PullFile",
     "PullRequest",
+    "RateLimitHook",
     "RateLimited",
     "RepoGateway",
     "Requester",

@@ -14,7 +14,7 @@ from .app_gateway import AppGateway
 from .gateway import RepoGateway
 from .pacing import Clock, Sleep, WritePacer
 from .retry import RetryPolicy
-from .transport import MetricHook, Requester
+from .transport import MetricHook, RateLimitHook, Requester
 
 DEFAULT_API_URL = "https://api.github.com"
 
@@ -51,6 +51,7 @@ class ClientOptions:
     timeout: float = 30.0
     user_agent: str = "linkname-bot"
     on_request: MetricHook | None = None
+    on_rate_limit: RateLimitHook | None = None
     sleep: Sleep = asyncio.sleep
     clock: Clock | None = None
 
@@ -118,6 +119,7 @@ class GitHubApp:
             pacer=pacer,
             on_request=opts.on_request,
             sleep=opts.sleep,
+            on_rate_limit=opts.on_rate_limit,
         )
 
     def app(self) -> Requester:

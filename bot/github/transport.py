@@ -21,6 +21,10 @@ from .retry import RetryPolicy
 MetricHook = Callable[[str, int], None]
 """Called once per HTTP attempt with the endpoint template and the status (0: no answer)."""
 
+RateLimitHook = Callable[[str, int], None]
+"""Called with ``x-ratelimit-resource`` (``core``, ``graphql``, ...) and ``x-ratelimit-remaining``
+whenever an answer carries them."""
+
 Sleep = Callable[[float], Awaitable[None]]
 
 TOKEN_ENDPOINT = "POST /app/installations/{installation_id}/access_tokens"
@@ -47,12 +51,14 @@ class Requester:
         pacer: WritePacer,
         on_request: MetricHook | None = None,
         sleep: Sleep = asyncio.sleep,
+        on_rate_limit: RateLimitHook | None = None,
     ) -> None:
         self.github = github
         self.graphql_url = graphql_url
         self.retry = retry
         self.pacer = pacer
         self.on_request = on_request
+        self.on_rate_limit = on_rate_limit
         self._sleep = sleep
 
     async def request(
@@ -105,17 +111,21 @@ class Requester:
         except GitHubException as failed:
             self._record(endpoint, 0)
             raise GitHubError(0, repr(failed), endpoint) from failed
-        self._record(endpoint, response.status_code)
+        self._record(endpoint, response.status_code, response.raw_response.headers)
         return response.raw_response
 
     def _failed(self, failed: RequestFailed, endpoint: str) -> GitHubError:
         raw = failed.response.raw_response
-        self._record(endpoint, raw.status_code)
+        self._record(endpoint, raw.status_code, raw.headers)
         return from_response(raw.status_code, raw.headers, _body(raw), endpoint)
 
-    def _record(self, endpoint: str, status: int) -> None:
+    def _record(self, endpoint: str, status: int, headers: httpx.Headers | None = None) -> None:
         if self.on_request is not None:
             self.on_request(endpoint, status)
+        if self.on_rate_limit is not None and headers is not None:
+            remaining = headers.get("x-ratelimit-remaining")
+            if remaining is not None and remaining.isdigit():
+                self.on_rate_limit(headers.get("x-ratelimit-resource", "core"), int(remaining))
 
     async def json(self, method: str, endpoint: str, url: str, **kwargs: Any) -> Any:
         """`request()` and decode the JSON answer."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 
 import structlog
 import uvicorn
@@ -20,11 +21,14 @@ from bot.analyse.review import StdlibLoader
 from bot.github import AppCredentials, GitHubApp
 from bot.queue import Queue, open_queue
 from bot.queue.worker import Worker
+from bot.service.metrics import DeliveryMetrics, MeteredGitHubApp, Metrics
+from bot.service.recovery import DEFAULT_INTERVAL, Recovery
 from bot.service.review_job import make_handlers
 from bot.settings import Settings
 from bot.setup import setup_routes
 from bot.stdlib.loader import load_stdlib
 from bot.webhook.app import WEBHOOK_PATH, create_app
+from bot.webhook.logs import configure_logging
 
 logger = structlog.get_logger("bot.service")
 
@@ -50,10 +54,23 @@ READY_PAGE = """<!doctype html>
 """
 
 
-def github_app(settings: Settings) -> GitHubApp:
-    """The GitHub client for configured ``settings``."""
+def _env_seconds(name: str, default: float) -> float:
+    """Operational knobs not in ``Settings``: ``WORKER_LEASE_SECONDS``, ``RECOVERY_INTERVAL``
+    (0: off) and ``GITHUB_WRITE_INTERVAL`` (write pacing; tests and trials turn it down)."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else default
+    except ValueError:
+        raise ValueError(f"{name}: expected seconds, got {raw!r}") from None
+
+
+def github_app(settings: Settings, metrics: Metrics | None = None) -> GitHubApp:
+    """The GitHub client for configured ``settings``, feeding ``metrics``."""
     assert settings.app_id is not None and settings.private_key is not None
-    return GitHubApp(AppCredentials(settings.app_id, settings.private_key, settings.github_api_url))
+    credentials = AppCredentials(settings.app_id, settings.private_key, settings.github_api_url)
+    metrics = metrics or Metrics()
+    options = metrics.client_options(write_interval=_env_seconds("GITHUB_WRITE_INTERVAL", 1.0))
+    return MeteredGitHubApp(credentials, options, metrics=metrics)
 
 
 def build_app(
@@ -63,9 +80,16 @@ def build_app(
     github: GitHubApp | None = None,
     stdlib: StdlibLoader | None = load_stdlib,
     poll_interval: float = 1.0,
+    metrics: Metrics | None = None,
+    recovery_interval: float | None = None,
 ) -> Starlette:
-    """The ASGI app; its lifespan starts the worker (when configured) and closes the queue."""
+    """The ASGI app; its lifespan starts the worker and the delivery recovery (when
+    configured) and closes the queue. ``GET /metrics`` serves Prometheus metrics."""
     queue = queue if queue is not None else open_queue(settings.queue_url)
+    metrics = metrics if metrics is not None else Metrics(queue)
+    metrics.queue = queue
+    if recovery_interval is None:
+        recovery_interval = _env_seconds("RECOVERY_INTERVAL", DEFAULT_INTERVAL)
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
 
@@ -73,11 +97,25 @@ def build_app(
         if not settings.configured:
             logger.warning("setup mode: no App credentials, the worker is not started")
             return
-        app = github if github is not None else github_app(settings)
+        app = github if github is not None else github_app(settings, metrics)
         handler, on_give_up = make_handlers(app, stdlib=stdlib)
-        worker = Worker(queue, handler, on_give_up=on_give_up, poll_interval=poll_interval)
+        worker = Worker(
+            queue,
+            metrics.instrument(handler),
+            on_give_up=on_give_up,
+            poll_interval=poll_interval,
+            lease_seconds=_env_seconds("WORKER_LEASE_SECONDS", 120.0),
+        )
         stop.clear()
         tasks.append(asyncio.create_task(worker.run(stop), name="linkname-bot-worker"))
+        if recovery_interval > 0:
+            recovery = Recovery(
+                app.gateway(),
+                queue,
+                interval=recovery_interval,
+                on_redeliver=metrics.redeliveries.inc,
+            )
+            tasks.append(asyncio.create_task(recovery.run(stop), name="linkname-bot-recovery"))
         logger.info("worker started", queue=settings.queue_url.split("://", 1)[0])
 
     async def shutdown() -> None:
@@ -94,17 +132,31 @@ def build_app(
             return HTMLResponse(SETUP_PAGE.format(webhook_path=WEBHOOK_PATH))
         return HTMLResponse(READY_PAGE.format(app_id=settings.app_id, webhook_path=WEBHOOK_PATH))
 
-    return create_app(
+    starlette = create_app(
         settings,
         queue,
         on_startup=[start],
         on_shutdown=[shutdown],
-        routes=[*setup_routes(settings), Route("/", index, methods=["GET"])],
+        routes=[
+            *setup_routes(settings),
+            Route("/", index, methods=["GET"]),
+            Route("/metrics", metrics.endpoint, methods=["GET"]),
+        ],
     )
+    starlette.add_middleware(DeliveryMetrics, metrics=metrics)
+    return starlette
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
-    """Run the App under uvicorn until interrupted."""
+    """Run the App under uvicorn until interrupted (its logs: JSON lines, secrets redacted)."""
+    configure_logging(settings.log_level, secrets=[settings.private_key, settings.webhook_secret])
     app = build_app(settings)
     logger.info("serving", host=host, port=port, configured=settings.configured)
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's records go through configure_logging's JSON handler
+        access_log=False,
+    )

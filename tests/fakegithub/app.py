@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 
-from . import graphql, routes_app, routes_checks, routes_git, routes_pulls
+from . import graphql, routes_app, routes_checks, routes_git, routes_manifest, routes_pulls
 from .http import ApiError, Call, endpoint
 from .state import FakeGitHub
 
@@ -27,6 +27,7 @@ def create_app(gh: FakeGitHub) -> Starlette:
         *routes_pulls.routes(gh),
         *routes_checks.routes(gh),
         *routes_git.routes(gh),
+        *routes_manifest.routes(gh),
     ]
     handler = _graphql_handler()
 

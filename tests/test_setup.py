@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import stat
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -171,6 +172,18 @@ def test_written_env_round_trips_through_load_settings(tmp_path: Path) -> None:
     values = read_env_file(env)
     assert values["GITHUB_CLIENT_ID"] == "Iv1.0123456789abcdef"
     assert values["GITHUB_CLIENT_SECRET"] == "feedface" * 5
+
+
+def test_written_env_is_shell_sourceable(tmp_path: Path) -> None:
+    """`set -a; . ./.env` (the Kubernetes guide) sees the values bot.settings sees."""
+    env = tmp_path / ".env"
+    write_credentials(env, credentials())
+    script = 'set -a; . "$1"; set +a; env -0'
+    out = subprocess.run(["bash", "-c", script, "_", str(env)], capture_output=True, check=True)
+    shell = dict(item.split("=", 1) for item in out.stdout.decode().split("\0") if "=" in item)
+    for key, value in read_env_file(env).items():
+        assert shell[key] == value, key
+    assert load_settings({"PRIVATE_KEY": shell["PRIVATE_KEY"]}, env_file=env).configured
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,274 @@
+"""Webhook acknowledgement latency under load, on loopback.
+
+One run measures, one after the other with the same open-loop load (``--rate`` requests/s
+for ``--duration`` s, from an async httpx client in a separate process):
+
+1. a bare Starlette endpoint under uvicorn that only answers 202 (the floor), and
+2. ``linkname-bot serve`` (real uvicorn, SQLite queue with ``synchronous=FULL``, worker and
+   JSON logs on) receiving signed ``pull_request.opened`` deliveries, each a new job.
+
+It prints p50/p99/max of both, the ratio, the goal (p99 ≤ 2× bare and ≤ 25 ms) and the
+bot's peak RSS (VmHWM). The bot's GitHub URL points at a closed loopback port: the worker
+leases each job, fails fast (connection refused) and backs off, so the queue sees leases and
+failures besides the enqueues, but no review CPU competes with the webhook.
+
+    python bench/bench_webhook.py                      # 200 req/s for 5 s (make bench)
+    python bench/bench_webhook.py --duration 30        # the issue's 30 s run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+SECRET = "bench-secret"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def private_key_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+# -- the bare endpoint ---------------------------------------------------------------------
+
+
+def run_bare(port: int) -> None:
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    async def hook(request: Request) -> Response:
+        await request.body()
+        return JSONResponse({"queued": 1}, status_code=202)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    app = Starlette(
+        routes=[
+            Route("/api/github/webhooks", hook, methods=["POST"]),
+            Route("/healthz", healthz),
+        ]
+    )
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# -- the load generator (its own process) --------------------------------------------------
+
+
+def payload(number: int) -> dict[str, Any]:
+    return {
+        "action": "opened",
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "state": "open",
+            "head": {"sha": uuid.uuid4().hex + "abcdefgh", "ref": "feature"},
+            "base": {"sha": "b" * 40, "ref": "main"},
+        },
+        "repository": {
+            "id": 1,
+            "name": "widgets",
+            "full_name": "acme/widgets",
+            "owner": {"login": "acme", "type": "Organization"},
+        },
+        "installation": {"id": 1},
+        "sender": {"login": "octocat", "type": "User"},
+    }
+
+
+async def load(url: str, rate: float, duration: float, warmup: int) -> dict[str, Any]:
+    import httpx
+
+    from bot.webhook.signature import sign
+
+    total = warmup + int(rate * duration)
+    requests = []
+    for i in range(total):
+        body = json.dumps(payload(10_000 + i)).encode()
+        headers = {
+            "content-type": "application/json",
+            "x-github-event": "pull_request",
+            "x-github-delivery": str(uuid.uuid4()),
+            "x-hub-signature-256": sign(SECRET.encode(), body),
+        }
+        requests.append((body, headers))
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=10) as http:
+
+        async def send(i: int) -> None:
+            body, headers = requests[i]
+            started = time.perf_counter()
+            try:
+                response = await http.post("/api/github/webhooks", content=body, headers=headers)
+                status = str(response.status_code)
+            except httpx.HTTPError as error:
+                status = type(error).__name__
+            elapsed = time.perf_counter() - started
+            statuses[status] = statuses.get(status, 0) + 1
+            if i >= warmup:
+                latencies.append(elapsed)
+
+        for i in range(warmup):  # connections and caches warm, not measured
+            await send(i)
+        tasks = []
+        t0 = time.perf_counter()
+        for i in range(warmup, total):
+            delay = t0 + (i - warmup) / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(send(i)))
+        await asyncio.gather(*tasks)
+        wall = time.perf_counter() - t0
+    latencies.sort()
+    return {
+        "count": len(latencies),
+        "achieved_rate": len(latencies) / wall,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+        "max_ms": 1000 * latencies[-1],
+        "statuses": statuses,
+    }
+
+
+# -- the driver ------------------------------------------------------------------------------
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url + "/healthz", timeout=0.5).status_code == 200:
+                return
+        time.sleep(0.05)
+    raise SystemExit("server did not start")
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(
+    argv: list[str], env: dict[str, str], port: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    url = f"http://127.0.0.1:{port}"
+    log = open(Path(env["DATA_DIR"]) / f"server-{port}.log", "wb")  # noqa: SIM115
+    server = subprocess.Popen(argv, env=env, cwd=env["DATA_DIR"], stdout=log, stderr=log)
+    try:
+        wait_healthy(url, server)
+        gen_argv = [sys.executable, __file__, "--load-gen", url, "--rate", str(args.rate)]
+        gen_argv += ["--duration", str(args.duration), "--warmup", str(args.warmup)]
+        gen = subprocess.run(
+            gen_argv,
+            capture_output=True,
+            check=True,
+            text=True,
+            cwd=ROOT,
+        )
+        result: dict[str, Any] = json.loads(gen.stdout)
+        result["peak_rss_mib"] = peak_rss_mib(server.pid)
+        return result
+    finally:
+        server.terminate()
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds of load")
+    parser.add_argument("--warmup", type=int, default=50, help="unmeasured requests first")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--load-gen", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare:
+        run_bare(args.bare)
+        return
+    if args.load_gen:
+        print(json.dumps(asyncio.run(load(args.load_gen, args.rate, args.duration, args.warmup))))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp:
+        base_env = {"PATH": os.environ.get("PATH", ""), "HOME": tmp, "DATA_DIR": tmp}
+        port = free_port()
+        bare = measure([sys.executable, __file__, "--bare", str(port)], base_env, port, args)
+        port = free_port()
+        bot_env = {
+            **base_env,
+            "APP_ID": "1",
+            "PRIVATE_KEY": private_key_pem(),
+            "WEBHOOK_SECRET": SECRET,
+            "GITHUB_API_URL": f"http://127.0.0.1:{free_port()}",  # closed: calls fail fast
+            "QUEUE_URL": f"sqlite:///{tmp}/queue.db",
+            "LOG_LEVEL": "INFO",
+            "RECOVERY_INTERVAL": "0",
+        }
+        script = Path(sys.executable).parent / "linkname-bot"
+        argv = [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+        bot = measure(
+            [*argv, "serve", "--host", "127.0.0.1", "--port", str(port)], bot_env, port, args
+        )
+    ratio = bot["p99_ms"] / bare["p99_ms"]
+    goal = ratio <= 2.0 and bot["p99_ms"] <= 25.0
+    if args.json:
+        print(json.dumps({"bare": bare, "bot": bot, "p99_ratio": ratio, "goal_met": goal}))
+        return
+    print(f"webhook ack latency: {args.rate:g} req/s for {args.duration:g} s on loopback")
+    for name, r in (("bare 202", bare), ("linkname-bot", bot)):
+        print(
+            f"  {name:13} p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms"
+            f"  max {r['max_ms']:7.2f} ms  n={r['count']} ({r['achieved_rate']:.0f}/s)"
+            f"  statuses {r['statuses']}  peak RSS {r['peak_rss_mib']:.0f} MiB"
+        )
+    print(
+        f"  p99 ratio bot/bare {ratio:.2f} (goal ≤ 2.0); bot p99 goal ≤ 25 ms: "
+        + ("met" if goal else "NOT met")
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -78,14 +78,16 @@ class _Check:
         if d.kind == "pull":
             if sym is None or p not in _pullable_on(sym, d.object == "func"):
                 self.missing.add(config)
+                if sym is not None and sym.kind == "var" and d.object == "func":
+                    self._compare(sym, config)  # also say it is a var
                 return
-            if sym.kind != "method":  # see _pullable_on
-                self.verdicts[config] = verdict(facts, sym, p, d.package)
+            self.verdicts[config] = verdict(facts, sym, p, d.package)
         else:
             if sym is None:
                 return
-            # Measured: a pushed var or a push onto an assembly symbol links.
-            if sym.kind != "var" and p in sym.body_platforms:
+            # Measured: a push onto an assembly symbol or onto a var without an initial value
+            # links; onto a Go body or a var with one (body_platforms) it is a duplicate.
+            if p in sym.body_platforms:
                 self.defined.add(config)
         self._compare(sym, config)
 
@@ -245,14 +247,18 @@ class _Check:
 def _pullable_on(sym: Symbol, func: bool) -> frozenset[str]:
     """Where a pull finds it. A generic func is no symbol (only its instantiations are).
 
-    Methods are not judged by ``invalid-reference``: measured on 1.23–1.27, a method pull links
-    when the referencing package imports the method's package (the compiler resolves it by
-    index, a reference the linker does not check) and is undefined when the package is not in
-    the binary.
+    Measured (tests/test_oracle_link.py): a func pull needs a func with a Go declaration and a
+    definition, a Go body or assembly; a declaration alone (a compiler builtin such as
+    ``runtime.getcallerpc``, or ``runtime.duffzero`` on amd64 since 1.26) is undefined, and so is
+    a func pull of a var. Method pulls are checked like funcs (``invalid reference`` on 1.23+).
     """
     if sym.generic:
         return frozenset()
-    return sym.go_platforms if func else sym.platforms
+    if not func:
+        return sym.platforms
+    if sym.kind == "var":
+        return frozenset()
+    return sym.go_platforms & (sym.body_platforms | sym.asm_platforms)
 
 
 def spans(minors: Iterable[int]) -> str:

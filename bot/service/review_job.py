@@ -11,6 +11,7 @@ import asyncio
 import posixpath
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
@@ -24,6 +25,7 @@ from bot.github import (
     NewReviewComment,
     PullRequest,
     RepoGateway,
+    ReviewThread,
     ValidationFailed,
 )
 from bot.policy.config import parse_config
@@ -33,6 +35,7 @@ from bot.publish.review_comments import plan_review
 from bot.queue.jobs import AddRegistryJob, CommandReplyJob, ReviewJob, parse_job
 from bot.queue.worker import PermanentError, superseded
 from bot.scope.scope import FileScope
+from bot.service.add_registry import handle_add_registry
 from bot.service.snapshot import fetch_snapshot
 from bot.stdlib.loader import load_stdlib
 
@@ -86,6 +89,15 @@ async def _check_run_in_progress(gw: RepoGateway, head_sha: str, job: ReviewJob)
     return run.id
 
 
+def _reason(error: GitHubError) -> str:
+    """GitHub's message and its ``errors`` details (strings or objects), on one line."""
+    details = [
+        e.get("message") or e.get("code") if isinstance(e, dict) else e for e in error.errors
+    ]
+    parts = [error.message, *(str(d) for d in details if d)]
+    return "; ".join(parts).replace("\n", " ")[:500]
+
+
 def _output(rendered: CheckRunOutput, note: str | None = None) -> CheckOutput:
     summary = rendered.summary
     if note:
@@ -98,12 +110,22 @@ def _output(rendered: CheckRunOutput, note: str | None = None) -> CheckOutput:
     )
 
 
+async def _cancel(*tasks: asyncio.Future[Any]) -> None:
+    """Stop reads whose answers are no longer needed (and collect their errors)."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def _existing_fingerprints(gw: RepoGateway, number: int) -> set[str]:
     """Fingerprints the App already posted: inline comments and review bodies."""
+    comments, reviews = await asyncio.gather(
+        gw.list_review_comments(number), gw.list_reviews(number)
+    )
     found: set[str] = set()
-    for comment in await gw.list_review_comments(number):
+    for comment in comments:
         found |= extract_fingerprints(comment.body)
-    for review in await gw.list_reviews(number):
+    for review in reviews:
         found |= extract_fingerprints(review.body)
     return found
 
@@ -165,8 +187,33 @@ async def handle_review(
         except GitHubError as error:  # an acknowledgement is not worth failing the review
             log.warning("reaction failed", error=str(error))
 
-    run_id = await _check_run_in_progress(gw, head_sha, job)
-    request, scopes = await fetch_snapshot(gw, pull.number, head_sha, base_sha=pull.base_sha)
+    # Independent reads and the in-progress check run go out together: the check run
+    # (list + create), the snapshot (file pages, then contents), and what the App already
+    # posted (comments, reviews, threads). See bench/bench_github.py for the round trips.
+    existing_task = asyncio.ensure_future(_existing_fingerprints(gw, pull.number))
+    threads_task = asyncio.ensure_future(gw.review_threads(pull.number))
+    try:
+        return await _review_and_publish(
+            gw, job, pull, head_sha, log, stdlib, existing_task, threads_task
+        )
+    finally:
+        await _cancel(existing_task, threads_task)  # no-op for reads already awaited
+
+
+async def _review_and_publish(
+    gw: RepoGateway,
+    job: ReviewJob,
+    pull: PullRequest,
+    head_sha: str,
+    log: Any,
+    stdlib: StdlibLoader | None,
+    existing_task: asyncio.Future[set[str]],
+    threads_task: asyncio.Future[list[ReviewThread]],
+) -> Outcome:
+    run_id, (request, scopes) = await asyncio.gather(
+        _check_run_in_progress(gw, head_sha, job),
+        fetch_snapshot(gw, pull.number, head_sha, base_sha=pull.base_sha),
+    )
     if not _touches_review_inputs(scopes, request.config_text):
         await gw.update_check_run(
             run_id,
@@ -193,7 +240,7 @@ async def handle_review(
         log.info("review superseded", check_run_id=run_id)
         return Outcome("superseded", pull.number, run_id)
 
-    existing = await _existing_fingerprints(gw, pull.number)
+    existing = await existing_task
     plan = plan_review(review, scopes, existing_fingerprints=existing)
     note: str | None = None
     posted = 0
@@ -209,8 +256,8 @@ async def handle_review(
         except ValidationFailed as error:
             refused = True
             note = (
-                f"> GitHub refused the review comments ({error.message}); nothing was posted "
-                "inline. Every finding is in this check run's annotations."
+                f"> Inline comments could not be posted: GitHub refused the review "
+                f"({_reason(error)}). Every finding is in this check run's annotations."
             )
             log.warning("review refused", error=str(error), comments=len(comments))
 
@@ -224,13 +271,18 @@ async def handle_review(
     )
 
     current = set(fingerprints(review).values())
+    stale = stale_threads(await threads_task, current)
+    results = await asyncio.gather(
+        *(gw.resolve_thread(thread_id) for thread_id in stale), return_exceptions=True
+    )
     resolved = 0
-    for thread_id in stale_threads(await gw.review_threads(pull.number), current):
-        try:
-            await gw.resolve_thread(thread_id)
+    for thread_id, result in zip(stale, results, strict=True):
+        if isinstance(result, GitHubError):
+            log.warning("could not resolve thread", thread_id=thread_id, error=str(result))
+        elif isinstance(result, BaseException):
+            raise result
+        else:
             resolved += 1
-        except GitHubError as error:
-            log.warning("could not resolve thread", thread_id=thread_id, error=str(error))
     log.info(
         "review done",
         outcome="published",
@@ -302,9 +354,7 @@ def make_handlers(
             elif isinstance(job, CommandReplyJob):
                 await handle_reply(job, app)
             else:
-                logger.warning(
-                    "job kind not handled yet", kind=job.kind, delivery_id=job.delivery_id
-                )
+                await handle_add_registry(job, app, stdlib=stdlib)
         except GitHubError as error:
             if error.is_transient:
                 raise

@@ -13,13 +13,21 @@ Limits of this partial view, by design:
 - ``assembly_dirs`` only knows the ``.s`` files the pull request changes.
 - ``full_tree=False``: handshake rules do not assume they see every package.
 - GitHub lists at most 3 000 changed files; beyond that the review covers the first 3 000.
+
+Round trips: the first page of the file list says (``Link: rel="last"``) how many pages there
+are, and the other pages are read together; then every content batch (head and base, 50
+paths each) is read together. At most ``MAX_CONCURRENT`` requests are in flight at once.
+A pull request of any size costs three round trips (a fourth when the policy names
+``registry_files`` that the first batches did not read).
 """
 
 from __future__ import annotations
 
+import asyncio
 import posixpath
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import structlog
 
@@ -34,6 +42,70 @@ from bot.scope.scope import FileScope, file_scope
 logger = structlog.get_logger("bot.service")
 
 Scopes = dict[str, FileScope]
+T = TypeVar("T")
+
+MAX_CONCURRENT = 8  # requests in flight at once for one snapshot (GitHub allows 100)
+FILES_PER_PAGE = 100
+FILES_ENDPOINT = "GET /repos/{owner}/{repo}/pulls/{number}/files"
+
+
+async def _limited(aws: Sequence[Awaitable[T]], limit: int = MAX_CONCURRENT) -> list[T]:
+    """``asyncio.gather`` with at most ``limit`` awaitables running at once (order kept)."""
+    semaphore = asyncio.Semaphore(limit)
+
+    async def one(aw: Awaitable[T]) -> T:
+        async with semaphore:
+            return await aw
+
+    return list(await asyncio.gather(*(one(aw) for aw in aws)))
+
+
+def _last_page(links: Mapping[str | None, Mapping[str, str]]) -> int | None:
+    url = (links.get("last") or {}).get("url")
+    if url is None:
+        return None
+    pages = parse_qs(urlsplit(url).query).get("page")
+    return int(pages[0]) if pages and pages[0].isdigit() else None
+
+
+async def list_files(gw: RepoGateway, number: int) -> list[PullFile]:
+    """The changed files: page 1, then every other page at once (GitHub's ``last`` link)."""
+    url = f"/repos/{gw.owner}/{gw.repo}/pulls/{number}/files"
+
+    async def page(n: int) -> list[Any]:
+        response = await gw.requester.request(
+            "GET", FILES_ENDPOINT, url, params={"per_page": FILES_PER_PAGE, "page": n}
+        )
+        items: list[Any] = response.json()
+        return items
+
+    first = await gw.requester.request(
+        "GET", FILES_ENDPOINT, url, params={"per_page": FILES_PER_PAGE, "page": 1}
+    )
+    items: list[Any] = first.json()
+    last = _last_page(first.links)
+    if last is None and "next" in first.links:  # no page count: follow the links one by one
+        return await gw.list_pull_files(number)
+    last = min(last or 1, -(-MAX_PULL_FILES // FILES_PER_PAGE))
+    for chunk in await _limited([page(n) for n in range(2, last + 1)]):
+        items.extend(chunk)
+    return [PullFile.from_json(item) for item in items[:MAX_PULL_FILES]]
+
+
+async def read_blobs(
+    gw: RepoGateway, wanted: Mapping[str, Sequence[str]]
+) -> dict[str, dict[str, str | None]]:
+    """``{sha: paths}`` → ``{sha: {path: text}}``, every batch of every commit at once."""
+    size = gw.blob_batch
+    jobs: list[tuple[str, list[str]]] = []
+    for sha, paths in wanted.items():
+        unique = list(dict.fromkeys(paths))
+        jobs += [(sha, unique[i : i + size]) for i in range(0, len(unique), size)]
+    out: dict[str, dict[str, str | None]] = {sha: {} for sha in wanted}
+    results = await _limited([gw.blobs(sha, batch) for sha, batch in jobs])
+    for (sha, _), texts in zip(jobs, results, strict=True):
+        out[sha].update(texts)
+    return out
 
 
 def _entry(f: PullFile) -> dict[str, Any]:
@@ -69,33 +141,34 @@ async def fetch_snapshot(
     ``base_sha`` is the PR's base commit: base contents rebuild the diffs GitHub leaves out
     and make build-constraint changes exact.
     """
-    listed = await gw.list_pull_files(pull_number)
+    listed = await list_files(gw, pull_number)
     if len(listed) >= MAX_PULL_FILES:
         logger.warning("pull request files truncated", pull_number=pull_number, files=len(listed))
     diffs = [from_github_file(_entry(f)) for f in listed]
     live = [d for d in diffs if d.status != "removed" and not d.binary]
     go_paths = [d.path for d in live if _is_go(d.path)]
 
-    head = await gw.blobs(
-        head_sha, [*go_paths, *_module_files(map(posixpath.dirname, go_paths)), CONFIG_PATH]
-    )
-    config_text = head.get(CONFIG_PATH)
-    registry = _registry_files(config_text)
-    missing = [p for p in registry if p not in head]
-    if missing:
-        head.update(await gw.blobs(head_sha, missing))
-
-    # Base contents: for Go files that existed before (exact constraint comparison), and for
-    # any file whose patch GitHub left out (its diff is rebuilt from the two contents).
+    # Head: the Go files, the go.mod that may enclose them, the policy, and any file whose
+    # patch GitHub left out (its diff is rebuilt from the two contents). Base: Go files that
+    # existed before (exact constraint comparison) and the files without a patch. One wave.
+    head_paths = [*go_paths, *_module_files(map(posixpath.dirname, go_paths)), CONFIG_PATH]
+    head_paths += [d.path for d in live if d.patch_missing]
     wanted_base = {
         d.path: d.old_path
         for d in live
         if d.old_path is not None and (_is_go(d.path) or d.patch_missing)
     }
-    missing_head = [d.path for d in live if d.patch_missing and d.path not in head]
-    if missing_head:
-        head.update(await gw.blobs(head_sha, missing_head))
-    base = await gw.blobs(base_sha, sorted(set(wanted_base.values()))) if wanted_base else {}
+    wanted: dict[str, list[str]] = {head_sha: head_paths}
+    if wanted_base:
+        wanted.setdefault(base_sha, []).extend(sorted(set(wanted_base.values())))
+    texts = await read_blobs(gw, wanted)
+    head = texts[head_sha]
+    base = texts.get(base_sha, {}) if wanted_base else {}
+    config_text = head.get(CONFIG_PATH)
+    registry = _registry_files(config_text)
+    missing = [p for p in registry if p not in head]
+    if missing:
+        head.update((await read_blobs(gw, {head_sha: missing}))[head_sha])
 
     scopes: Scopes = {}
     for d in live:

@@ -116,9 +116,7 @@ def analyse(
     go_files = [(p, data) for p, data in workspace.files.items() if p.endswith(".go")]
     with_linkname = {posixpath.dirname(p) for p, data in go_files if MARKER in data}
     sources = [
-        SourceFile(p, data, window)
-        for p, data in go_files
-        if posixpath.dirname(p) in with_linkname
+        SourceFile(p, data, window) for p, data in go_files if posixpath.dirname(p) in with_linkname
     ]
     packages = group_packages(
         sources,

@@ -470,9 +470,30 @@ def _sorted_tags(x: Expr) -> tuple[str, ...]:
     return tuple(sorted(_tags(x)))
 
 
+@dataclass(frozen=True)
+class DefaultBuild:
+    """A closed world: what a plain ``go build`` of that toolchain sets.
+
+    Tags the go command sets only on request (``race``, ``asan``, ``msan``, ``purego``, custom
+    tags) are off; ``cgo`` stays free; a ``goexperiment.x`` tag is on when the version's baseline
+    sets it to ``true``, free when the baseline computes it, off otherwise.
+    """
+
+    on: frozenset[str] = frozenset()
+    free: frozenset[str] = frozenset({"cgo"})
+
+    def value(self, tag: str) -> bool | None:
+        if tag in self.on:
+            return True
+        return None if tag in self.free else False
+
+
 @lru_cache(maxsize=8192)
 def _expr_configs(
-    x: Expr | None, versions: tuple[int, ...], platforms: tuple[str, ...]
+    x: Expr | None,
+    versions: tuple[int, ...],
+    platforms: tuple[str, ...],
+    default_build: DefaultBuild | None = None,
 ) -> frozenset[Config]:
     if x is None:
         return frozenset(itertools.product(versions, platforms))
@@ -482,6 +503,11 @@ def _expr_configs(
         goos, _, goarch = platform.partition("/")
         for minor in versions:
             values = tuple(_tag_value(t, minor, goos, goarch) for t in tags)
+            if default_build is not None:
+                values = tuple(
+                    default_build.value(t) if v is None else v
+                    for t, v in zip(tags, values, strict=True)
+                )
             if _satisfiable(x, tags, values):
                 out.add((minor, platform))
     return frozenset(out)
@@ -510,9 +536,17 @@ def _name_allows(tags: tuple[str, ...], platform: str) -> bool:
 
 
 def file_configs(
-    filename: str, source: str, versions: Iterable[int], platforms: Iterable[str]
+    filename: str,
+    source: str,
+    versions: Iterable[int],
+    platforms: Iterable[str],
+    *,
+    default_build: DefaultBuild | None = None,
 ) -> frozenset[Config]:
     """The configurations among ``versions`` × ``platforms`` in which the file is compiled.
+
+    Tags no configuration fixes may be on or off (a file builds if some setting makes it), unless
+    ``default_build`` closes the world to a plain ``go build``.
 
     Empty for files the go command never compiles (``_x.go``, ``.x.go``, non-.go names) and for
     files whose header it rejects (see ``build_header(source).error``).
@@ -525,4 +559,4 @@ def file_configs(
         return frozenset()
     name_tags = _name_tags(name)
     allowed = tuple(sorted(p for p in set(platforms) if _name_allows(name_tags, p)))
-    return _expr_configs(x, tuple(sorted(set(versions))), allowed)
+    return _expr_configs(x, tuple(sorted(set(versions))), allowed, default_build)

@@ -157,10 +157,14 @@ def _read_top_level(f: GoFile, node: Node) -> None:
         _read_method(f, node)
     elif kind == "var_declaration":
         for spec in _specs(node, "var_spec"):
-            has_value = spec.child_by_field_name("value") is not None
-            for ident in spec.children_by_field_name("name"):
-                span = (line(spec), spec.end_point[0] + 1)
-                _declare(f, Decl(text(ident), "var", line(ident), span, has_value), spec)
+            value = spec.child_by_field_name("value")
+            values = value.named_children if value is not None else []
+            names = spec.children_by_field_name("name")
+            span = (line(spec), spec.end_point[0] + 1)
+            for i, ident in enumerate(names):
+                expr = values[i] if len(values) == len(names) else None
+                data = has_data(expr) if expr is not None else bool(values)
+                _declare(f, Decl(text(ident), "var", line(ident), span, data), spec)
     elif kind in ("const_declaration", "type_declaration"):
         obj: ObjectKind = "const" if kind == "const_declaration" else "type"
         spec_kinds = ("const_spec",) if obj == "const" else ("type_spec", "type_alias")
@@ -173,6 +177,53 @@ def _read_top_level(f: GoFile, node: Node) -> None:
             _read_import(f, spec)
     elif kind == "package_clause" and f.package is None:
         f.package = text(node.named_children[0]) if node.named_children else None
+
+
+_ZERO_LITERALS = {"nil", "false"}
+
+
+def has_data(expr: Node) -> bool:
+    """Whether a var initialised with ``expr`` gets static, non-zero data.
+
+    The compiler puts an all-zero value in BSS: such a var has no data, and a linknamed var
+    without data is a reference, not a definition. Anything else counts as data: the compiler's
+    static initialisation also folds conversions and small inlinable calls
+    (``errors.New("…")``), as measured with the linker.
+    """
+    kind = expr.type
+    if kind in _ZERO_LITERALS:
+        return False
+    if kind in ("int_literal", "float_literal", "imaginary_literal"):
+        digits = text(expr).replace("_", "").lower().rstrip("i")
+        return any(c not in "0.xobe+-p" for c in digits) or "0" not in digits
+    if kind in ("interpreted_string_literal", "raw_string_literal"):
+        return len(text(expr)) > 2
+    if kind == "parenthesized_expression" and expr.named_children:
+        return has_data(expr.named_children[0])
+    if kind == "composite_literal":
+        of = expr.child_by_field_name("type")
+        if of is not None and of.type == "slice_type":
+            return True  # a non-nil slice header, even when empty
+        if of is not None and of.type == "map_type":
+            return False  # maps are made at run time
+        body = expr.child_by_field_name("body")
+        elements = body.named_children if body is not None else []
+        return any(_element_has_data(e) for e in elements)
+    return True
+
+
+def _element_has_data(element: Node) -> bool:
+    if element.type == "comment":
+        return False
+    if element.type == "keyed_element":
+        value = element.named_children[-1] if element.named_children else None
+    else:
+        value = element.named_children[0] if element.named_children else element
+    while value is not None and value.type in ("literal_element", "literal_value"):
+        if value.type == "literal_value":
+            return any(_element_has_data(e) for e in value.named_children)
+        value = value.named_children[0] if value.named_children else None
+    return value is not None and has_data(value)
 
 
 def _specs(node: Node, *kinds: str) -> list[Node]:

@@ -22,17 +22,33 @@ _ABI = re.compile(r"<(ABI0|ABIInternal)>$")
 _NAME = re.compile(r"^[\w/.∕\-]*·\w+$")
 
 
+_MACRO = re.compile(r"^#define[ \t]+(\w+)\([ \t]*(\w+)[^)]*\)((?:[^\n]*\\\n)*[^\n]*)", re.M)
+
+
+def _definitions(source: str) -> Iterator[tuple[str, str]]:
+    """(TEXT or GLOBL, symbol as written), including those made by macros such as
+    ``#define CALLFN(NAME,MAXSIZE) TEXT NAME(SB)…`` at each ``CALLFN(·call16, 16)``."""
+    for m in _DEF.finditer(source):
+        yield m[1], m[2]
+    for macro, param, body in _MACRO.findall(source):
+        kind = re.search(rf"\b(TEXT|GLOBL)[ \t]+{param}\(SB\)", body)
+        if kind is None:
+            continue
+        for call in re.finditer(rf"^[ \t]*{macro}\([ \t]*([^\s,)]+)", source, re.M):
+            yield kind[1], call[1]
+
+
 def asm_symbols(source: str, import_path: str) -> Iterator[tuple[str, AsmKind, bool]]:
     """(linker symbol, func or var, defined as ABIInternal) for each definition in a .s file."""
     own = symbol_prefix(import_path)
-    for m in _DEF.finditer(_strip_comments(source)):
-        internal = m[2].endswith("<ABIInternal>")
-        name = _ABI.sub("", m[2])
+    for directive, written in _definitions(_strip_comments(source)):
+        internal = written.endswith("<ABIInternal>")
+        name = _ABI.sub("", written)
         if name.endswith("<>") or not _NAME.match(name):
             continue
         pkg, _, local = name.partition("·")
         prefix = own if not pkg else symbol_prefix(pkg.replace("∕", "/"))
-        yield f"{prefix}.{local}", "func" if m[1] == "TEXT" else "var", internal
+        yield f"{prefix}.{local}", "func" if directive == "TEXT" else "var", internal
 
 
 def _strip_comments(source: str) -> str:

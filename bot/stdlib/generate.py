@@ -6,8 +6,10 @@ directories starting with ``.`` or ``_``, and the pseudo-packages ``builtin`` an
 ``vendor/golang.org/x/...`` (that is what the linker calls its symbols). ``_test.go`` files,
 files constrained by the ``ignore`` tag and files of another package clause (generators) are
 left out. Files are selected per platform with the project's own build-constraint evaluator,
-``.s`` files by the same file-name and ``//go:build`` rules; tags no platform fixes (``race``,
-``purego``, ``goexperiment.*``) may be on or off, so a symbol exists where *some* build has it.
+``.s`` files by the same file-name and ``//go:build`` rules, for a plain ``go build`` of that
+toolchain (``default_build``): ``race``, ``asan``, ``msan``, ``purego`` and custom tags are off,
+``goexperiment.*`` follow the version's baseline, and only ``cgo`` (and baseline flags computed
+per platform) may be on or off.
 
 Declarations are read with the project's own parser; signatures are its canonical text.
 """
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.analyse.directives import split_symbol, symbol_prefix
-from bot.golang.constraints import build_header, file_configs
+from bot.golang.constraints import DefaultBuild, build_header, file_configs
 from bot.golang.source import GoFile, package_clause, read_file
 from bot.stdlib import codec
 from bot.stdlib.asm import asm_symbols
@@ -124,10 +126,29 @@ def generate(goroot: Path, platforms: Sequence[str] = DEFAULT_PLATFORMS) -> dict
     src = goroot / "src"
     out = _Collector()
     packages: list[str] = []
+    build = default_build(goroot)
     for import_path, directory, names in _package_dirs(src):
-        if _read_package(out, import_path, directory, names, minor, order):
+        if _read_package(out, import_path, directory, names, minor, order, build):
             packages.append(import_path)
     return _document(go, minor, order, sorted(packages), out, read_blocked(goroot))
+
+
+_BASELINE = re.compile(r"baseline := goexperiment\.Flags\{(.*?)\n\t\}", re.S)
+_FLAG = re.compile(r"^\s*([A-Za-z0-9_]+):\s*([^,]+),", re.M)
+
+
+def default_build(goroot: Path) -> DefaultBuild:
+    """What a plain ``go build`` of this toolchain sets: its GOEXPERIMENT baseline, read from
+    ``internal/buildcfg/exp.go`` (a literal ``true`` is on; a computed value, which depends on the
+    platform, may be either; an absent flag is off)."""
+    text = (goroot / "src" / "internal" / "buildcfg" / "exp.go").read_text()
+    m = _BASELINE.search(text)
+    flags = _FLAG.findall(m.group(1)) if m else []
+    on = frozenset(f"goexperiment.{n.lower()}" for n, v in flags if v.strip() == "true")
+    free = frozenset(
+        f"goexperiment.{n.lower()}" for n, v in flags if v.strip() not in ("true", "false")
+    )
+    return DefaultBuild(on=on, free=free | {"cgo"})
 
 
 def _package_dirs(src: Path) -> Iterator[tuple[str, Path, list[str]]]:
@@ -149,6 +170,7 @@ def _read_package(
     names: list[str],
     minor: int,
     order: tuple[str, ...],
+    build: DefaultBuild,
 ) -> bool:
     """Add one package's symbols; False if it is not a library package of the standard library."""
     go_files: list[tuple[str, bytes, str, Plats]] = []
@@ -163,7 +185,8 @@ def _read_package(
         if expr is not None and _IGNORE.search(expr):
             continue
         as_go = name if is_go else name[:-2] + ".go"
-        plats = frozenset(p for _, p in file_configs(as_go, text, (minor,), order))
+        configs = file_configs(as_go, text, (minor,), order, default_build=build)
+        plats = frozenset(p for _, p in configs)
         if not plats:
             continue
         if is_go:

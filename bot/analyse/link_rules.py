@@ -47,6 +47,10 @@ def check_links(
     return out
 
 
+#: The last version whose linker fails a Go body pushed onto an ABI0 assembly func.
+ABI_WRAPPER_CYCLE_UNTIL = 26
+
+
 @dataclass
 class _Check:
     d: Directive
@@ -54,6 +58,7 @@ class _Check:
     accepted: Accepted | None
     missing: set[Config] = field(default_factory=set)
     defined: set[Config] = field(default_factory=set)
+    wrapper_cycle: set[Config] = field(default_factory=set)
     verdicts: dict[Config, Verdict] = field(default_factory=dict)
     mismatches: dict[tuple[str, str], set[Config]] = field(default_factory=dict)
     kinds: dict[str, set[Config]] = field(default_factory=dict)
@@ -85,10 +90,15 @@ class _Check:
         else:
             if sym is None:
                 return
-            # Measured: a push onto an assembly symbol or onto a var without an initial value
-            # links; onto a Go body or a var with one (body_platforms) it is a duplicate.
-            if p in sym.body_platforms:
+            # Measured (1.22-1.27): a push onto a Go body, an ABIInternal assembly func or a var
+            # with an initial value is a duplicated definition; onto an ABI0 assembly func the
+            # ABI wrappers call each other ("nosplit stack over … limit … infinite cycle") up to
+            # 1.26, and 1.27 links it; onto a var without an initial value it links.
+            func = d.object == "func"
+            if p in sym.body_platforms or (func and p in sym.asm_internal_platforms):
                 self.defined.add(config)
+            elif func and p in sym.asm_platforms and config[0] <= ABI_WRAPPER_CYCLE_UNTIL:
+                self.wrapper_cycle.add(config)
         self._compare(sym, config)
 
     def _compare(self, sym: Symbol, config: Config) -> None:
@@ -170,8 +180,9 @@ class _Check:
         return ""
 
     def _duplicate(self) -> list[Finding]:
+        out = self._wrapper_cycle()
         if not self.defined:
-            return []
+            return out
         d = self.d
         package = split_symbol(d.target)[0]
         message = (
@@ -180,7 +191,19 @@ class _Check:
             f"of symbol {d.target}, from {package} and {d.package}`. Pull it (a declaration "
             "without a body) instead of pushing a definition"
         )
-        return self._emit("duplicate-definition", message, self.defined)
+        return out + self._emit("duplicate-definition", message, self.defined)
+
+    def _wrapper_cycle(self) -> list[Finding]:
+        if not self.wrapper_cycle:
+            return []
+        d = self.d
+        message = (
+            f"the standard library defines `{d.target}` in assembly (ABI0): with a Go body "
+            "pushed onto it the two ABI wrappers call each other and the link fails in Go "
+            f"{spans(c[0] for c in self.wrapper_cycle)} (`{d.target}: nosplit stack over … "
+            "limit … infinite cycle`). Pull it (a declaration without a body) instead"
+        )
+        return self._emit("duplicate-definition", message, self.wrapper_cycle)
 
     def _refused(self) -> list[Finding]:
         refused = {c for c, v in self.verdicts.items() if v.refused}

@@ -23,7 +23,8 @@ on every toolchain of the matrix (1.21–1.27): a pull of a symbol of a package 
 binary is undefined whatever the facts say, and the analyzer cannot know what a build imports
 transitively. The local's signature is the facts' signature for the newest version that has the
 symbol, written with the case's imports; where it names a type the case cannot spell
-(unexported, or from an internal package) the local is ``func()`` / ``uintptr``. The toolchain
+(unexported, from an internal package, or a symbol some version lacks) the local is ``func()``
+/ ``uintptr``. The toolchain
 never compares signatures, so the test leaves ``signature-mismatch`` out of the comparison.
 """
 
@@ -164,7 +165,10 @@ class _Writer:
         tag: str | None = None,
     ) -> Case:
         found = self.facts.newest_with(target)
-        sig, imports = self.spell(found[1].signature(PLATFORM) if found else None)
+        # Types are spelled only for symbols every toolchain of the matrix has: a type that a
+        # symbol added later mentions may not exist in an older version (a compile error).
+        everywhere = all(self.facts.sym(v, target) is not None for v in self.facts.versions)
+        sig, imports = self.spell(found[1].signature(PLATFORM) if found and everywhere else None)
         package = target.rpartition(".")[0].split(".(")[0]
         if found is not None:
             package = found[1].package

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.stdlib import codec
+from bot.stdlib import codec, facts
 from bot.stdlib.facts import MANIFEST, load_window, read_manifest, registry_dir
 from bot.stdlib.generate import generate
 from tests.toolchains import CACHE, WHEELS
@@ -16,6 +16,7 @@ ALL4 = frozenset(("darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64")
 
 
 def test_load_time() -> None:
+    facts._DECODED.clear()  # a cold load, whatever other tests decoded before
     start = time.perf_counter()
     window = load_window(tuple(WHEELS))
     for minor in window:
@@ -23,6 +24,10 @@ def test_load_time() -> None:
     elapsed = time.perf_counter() - start
     print(f"load_window(1.21-1.27) with a lookup in each: {elapsed * 1000:.0f} ms")
     assert elapsed < 1.0  # about 100 ms measured; generous for loaded CI machines
+
+
+def test_windows_share_decoded_facts() -> None:
+    assert load_window((23,))[23] is load_window((23, 27))[23]
 
 
 def test_manifest_names_exact_sources() -> None:

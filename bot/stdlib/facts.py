@@ -169,6 +169,23 @@ class VersionFacts:
         )
 
 
+#: Decoded facts shared by every window of the process (the App reviews many PRs), keyed by
+#: the file's identity and the hash its manifest promises: a regenerated file is read again.
+_DECODED: dict[tuple[str, int, int, str], VersionFacts] = {}
+
+
+def _read_facts(path: Path, entry: Mapping[str, Any]) -> VersionFacts:
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size, str(entry["sha256"]))
+    facts = _DECODED.get(key)
+    if facts is None:
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            raise ValueError(f"{entry['file']}: content does not match {MANIFEST}")
+        facts = _DECODED[key] = VersionFacts.from_bytes(data)
+    return facts
+
+
 class Window(Mapping[int, VersionFacts]):
     """Facts for a set of Go versions, each read from disk the first time it is used."""
 
@@ -188,10 +205,7 @@ class Window(Mapping[int, VersionFacts]):
             if minor not in self._versions:
                 raise KeyError(minor)
             entry = self.manifest["versions"][str(minor)]
-            data = (self.directory / entry["file"]).read_bytes()
-            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-                raise ValueError(f"{entry['file']}: content does not match {MANIFEST}")
-            facts = self._loaded[minor] = VersionFacts.from_bytes(data)
+            facts = self._loaded[minor] = _read_facts(self.directory / entry["file"], entry)
         return facts
 
     def __iter__(self) -> Iterator[int]:

@@ -199,3 +199,17 @@ def test_suggestions_round_trip_with_standard_library_facts() -> None:
     assert {f.rule for f in first.report.findings if f.severity is Severity.ERROR} == {
         f.rule for f in again.report.findings if f.severity is Severity.ERROR
     }
+
+
+def test_text_output_links_every_rule_it_names() -> None:
+    from bot.report import text as text_report
+
+    r = review({"p.go": PULLS.replace('import _ "unsafe"\n', "")})
+    out = text_report.render(r.report).splitlines()
+    rules = {f.rule for f in r.report.findings}
+    assert rules == {"missing-unsafe-import"}
+    assert "[missing-unsafe-import]: " in "\n".join(out)
+    links = [ln for ln in out if ln.startswith("[")]
+    assert [ln.split("]")[0][1:] for ln in links] == sorted(rules)
+    assert all(ln.endswith(f"docs/rules/{ln.split(']')[0][1:]}.md") for ln in links)
+    assert out[-1].endswith("0 notice(s)")

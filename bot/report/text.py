@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from bot.analyse.engine import Report
+from bot.rules import RULES
 
 
 def render(report: Report) -> str:
@@ -16,6 +17,8 @@ def render(report: Report) -> str:
         if f.suggestion:
             lines.extend("    " + s for s in f.suggestion.splitlines())
     counts = Counter(f.severity.value for f in report.findings)
+    seen = sorted({f.rule for f in report.findings})
+    lines.extend(f"[{r}]: {RULES[r].help_uri}" for r in seen if r in RULES)
     lines.append(
         f"{len(report.directives)} directive(s); {counts['error']} error(s), "
         f"{counts['warning']} warning(s), {counts['notice']} notice(s)"

@@ -20,11 +20,9 @@ from tests.test_e2e_review import (
     runs_for,
 )
 
-# The end-to-end fixtures (fake GitHub, repository, client, queue, bot).
+# The end-to-end fixtures (repository, client, bot; gh and queue come from conftest).
 bot = _e2e.bot
-gh = _e2e.gh
 github = _e2e.github
-queue = _e2e.queue
 repo = _e2e.repo
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -19,7 +18,7 @@ from bot.service.server import build_app
 from bot.settings import Settings
 from bot.webhook.app import WEBHOOK_PATH, create_app
 from bot.webhook.signature import sign
-from tests.fakegithub import FakeGitHub, Pull, Repo, serve
+from tests.fakegithub import FakeGitHub, Pull, Repo
 
 SECRET = "e2e-secret"
 GO_MOD = "module example.com/widgets\n\ngo 1.23\n"
@@ -38,12 +37,6 @@ MOVED = NEW_FILE.replace('import _ "unsafe"\n', '// Package a counts.\n\nimport 
 
 
 @pytest.fixture
-def gh() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
-
-
-@pytest.fixture
 def repo(gh: FakeGitHub) -> Repo:
     return gh.add_repo("acme/widgets", files={"go.mod": GO_MOD, "a/a.go": "package a\n"})
 
@@ -53,13 +46,6 @@ def github(gh: FakeGitHub) -> GitHubApp:
     retry = RetryPolicy(max_attempts=2, max_wait=1.0, base_delay=0.01, max_delay=0.02)
     options = ClientOptions(retry=retry, write_interval=0.0, timeout=10.0)
     return GitHubApp(AppCredentials(gh.app_id, gh.private_key, gh.url), options)
-
-
-@pytest.fixture
-async def queue() -> AsyncIterator[Queue]:
-    q = open_queue("memory://")
-    yield q
-    await q.close()
 
 
 class Bot:

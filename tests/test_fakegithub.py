@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.fakegithub import FakeGitHub, Pull, Repo, serve
+from tests.fakegithub import FakeGitHub, Pull, Repo
 from tests.fakegithub.diff import hunks, make_patch
 from tests.fakegithub.schemas import validation_errors
 
@@ -19,12 +19,6 @@ BASE = "package a\n\n" + "".join(f"func F{i}() {{}}\n" for i in range(30))
 HEAD = BASE.replace("func F3() {}\n", "//go:linkname f3 runtime.f3\nfunc F3() {}\n").replace(
     "func F25() {}\n", "func F25() { println() }\n"
 )
-
-
-@pytest.fixture
-def gh() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -135,3 +135,16 @@ def test_agrees_with_go_list(tmp_path: Path) -> None:
     assert import_path(parsed, found, module / "sub" / "deeper") == out[0]
     assert parsed.module == out[1]
     assert parsed.go == int(out[2].split(".")[1])
+
+
+def test_gomod_candidates_are_every_enclosing_directory_root_first() -> None:
+    from bot.golang.gomod import gomod_candidates
+
+    assert gomod_candidates(["a/b", "a/c", "d"]) == [
+        "go.mod",
+        "a/go.mod",
+        "a/b/go.mod",
+        "a/c/go.mod",
+        "d/go.mod",
+    ]
+    assert gomod_candidates([]) == ["go.mod"]

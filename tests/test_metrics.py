@@ -15,7 +15,7 @@ import structlog
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.github import AppCredentials, RetryPolicy
-from bot.queue import Queue, open_queue
+from bot.queue import Queue
 from bot.queue.worker import Worker
 from bot.service.metrics import MeteredGitHubApp, Metrics, delivery_outcome
 from bot.service.review_job import make_handlers
@@ -24,28 +24,15 @@ from bot.settings import Settings
 from bot.webhook.app import WEBHOOK_PATH
 from bot.webhook.logs import configure_logging
 from bot.webhook.signature import sign
-from tests.fakegithub import FakeGitHub, Repo, serve
+from tests.fakegithub import FakeGitHub, Repo
 from tests.test_e2e_review import GO_MOD, NEW_FILE, pull_request_event
 
 SECRET = "metrics-secret"
 
 
 @pytest.fixture
-def gh() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
-
-
-@pytest.fixture
 def repo(gh: FakeGitHub) -> Repo:
     return gh.add_repo("acme/widgets", files={"go.mod": GO_MOD, "a/a.go": "package a\n"})
-
-
-@pytest.fixture
-async def queue() -> AsyncIterator[Queue]:
-    q = open_queue("memory://")
-    yield q
-    await q.close()
 
 
 @pytest.fixture

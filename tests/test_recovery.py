@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import pytest
 from bot.github import AppCredentials, ClientOptions, GitHubApp, RetryPolicy
 from bot.queue import Queue, open_queue
 from bot.service.recovery import Recovery, queue_has_seen
-from tests.fakegithub import FakeGitHub, serve
+from tests.fakegithub import FakeGitHub
 from tests.redis_server import redis_server
 
 ATTEMPTS = "/attempts"
@@ -21,12 +21,6 @@ ATTEMPTS = "/attempts"
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@pytest.fixture
-def gh() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -38,13 +32,6 @@ async def github(gh: FakeGitHub) -> AsyncIterator[GitHubApp]:
     )
     yield app
     await app.aclose()
-
-
-@pytest.fixture
-async def queue() -> AsyncIterator[Queue]:
-    q = open_queue("memory://")
-    yield q
-    await q.close()
 
 
 def redelivered(gh: FakeGitHub) -> list[str]:

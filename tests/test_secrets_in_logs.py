@@ -6,18 +6,18 @@ import io
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 import structlog
 
 from bot.github import AppCredentials, ClientOptions, GitHubApp, RetryPolicy
-from bot.queue import Queue, open_queue
+from bot.queue import Queue
 from bot.service.metrics import Metrics
 from bot.webhook.app import WEBHOOK_PATH
 from bot.webhook.logs import REDACTED, configure_logging
-from tests.fakegithub import FakeGitHub, Repo, serve
+from tests.fakegithub import FakeGitHub, Repo
 from tests.test_e2e_review import (
     GO_MOD,
     NEW_FILE,
@@ -29,21 +29,8 @@ from tests.test_e2e_review import (
 
 
 @pytest.fixture
-def gh() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
-
-
-@pytest.fixture
 def repo(gh: FakeGitHub) -> Repo:
     return gh.add_repo("acme/widgets", files={"go.mod": GO_MOD, "a/a.go": "package a\n"})
-
-
-@pytest.fixture
-async def queue() -> AsyncIterator[Queue]:
-    q = open_queue("memory://")
-    yield q
-    await q.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import re
 import stat
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -33,7 +33,7 @@ from bot.setup import (
     write_credentials,
 )
 from bot.setup.envfile import quote_value
-from tests.fakegithub import FakeGitHub, serve
+from tests.fakegithub import FakeGitHub
 from tests.fakegithub.auth import AppKeys
 from tests.fakegithub.routes_manifest import manifest_flow
 
@@ -257,12 +257,6 @@ def register_form(page: str) -> tuple[str, dict[str, str]]:
     (form,) = [f for f in parser.forms if f["method"] == "post"]
     assert isinstance(form["action"], str) and isinstance(form["fields"], dict)
     return form["action"], form["fields"]
-
-
-@pytest.fixture
-def gh() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import uvicorn
 from bot.queue import open_queue
 from bot.service.server import build_app
 from bot.settings import load_settings, read_env_file
-from tests.fakegithub import FakeGitHub, serve
+from tests.fakegithub import FakeGitHub
 from tests.fakegithub.routes_manifest import manifest_flow
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,12 +52,6 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in (*SETUP_ENV, "APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
-
-
-@pytest.fixture
-def gh() -> Iterator[FakeGitHub]:
-    with serve() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from bot.analyse.engine import Workspace
 from bot.analyse.review import ReviewRequest
 from bot.fetch import local_git
 from bot.fetch.local_files import InputError, LocalTree, load
+from bot.golang.gomod import gomod_candidates
 from bot.policy.config import CONFIG_PATH
 from bot.scope.diff import from_contents
 from bot.scope.scope import FileScope, file_scope
@@ -80,8 +81,7 @@ def from_git(path: Path, base: str, head: str | None, config: Path | None) -> Re
                     files[rel] = data
             elif name.endswith((".s", ".S")):
                 asm.add(directory)
-    for directory in _module_dirs(dirs):
-        gomod = posixpath.join(directory, "go.mod") if directory else "go.mod"
+    for gomod in gomod_candidates(dirs):
         data = read_head(gomod)
         if data is not None:
             files[gomod] = data
@@ -126,13 +126,3 @@ def _list_dir(repo: Path, rev: str | None, directory: str) -> list[str]:
         )
     names = [n.decode("utf-8", "surrogateescape") for n in done.stdout.split(b"\0") if n]
     return sorted(posixpath.basename(n) for n in names)
-
-
-def _module_dirs(dirs: set[str]) -> set[str]:
-    """Every ancestor of the changed directories: where a go.mod may be."""
-    out = {""}
-    for d in dirs:
-        while d:
-            out.add(d)
-            d = posixpath.dirname(d)
-    return out

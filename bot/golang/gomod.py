@@ -7,7 +7,9 @@ still tells us which module a directory belongs to and which Go versions to judg
 from __future__ import annotations
 
 import os
+import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,3 +106,14 @@ def import_path(module: GoMod, module_root: Path, directory: Path) -> str:
     if module.module is None:
         return rel
     return module.module if rel == "." else f"{module.module}/{rel}"
+
+
+def gomod_candidates(directories: Iterable[str]) -> list[str]:
+    """``go.mod`` paths in every directory that may enclose one of ``directories`` (POSIX,
+    repository-relative; the root first): where the module of those directories is declared."""
+    dirs = {""}
+    for d in directories:
+        while d:
+            dirs.add(d)
+            d = posixpath.dirname(d)
+    return [posixpath.join(d, "go.mod") if d else "go.mod" for d in sorted(dirs)]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import posixpath
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,6 +35,7 @@ from bot.analyse.engine import Workspace
 from bot.analyse.review import ReviewRequest
 from bot.github import PullFile, RepoGateway
 from bot.github.gateway import MAX_PULL_FILES
+from bot.golang.gomod import gomod_candidates
 from bot.policy.config import CONFIG_PATH, parse_config
 from bot.scope.diff import FileDiff, from_contents, from_github_file
 from bot.scope.scope import FileScope, file_scope
@@ -123,16 +124,6 @@ def _is_go(path: str) -> bool:
     return path.endswith(".go")
 
 
-def _module_files(dirs: Iterable[str]) -> list[str]:
-    """``go.mod`` in every directory that may enclose one of ``dirs`` (root first)."""
-    out = {""}
-    for d in dirs:
-        while d:
-            out.add(d)
-            d = posixpath.dirname(d)
-    return [posixpath.join(d, "go.mod") if d else "go.mod" for d in sorted(out)]
-
-
 async def fetch_snapshot(
     gw: RepoGateway, pull_number: int, head_sha: str, *, base_sha: str
 ) -> tuple[ReviewRequest, Scopes]:
@@ -151,7 +142,7 @@ async def fetch_snapshot(
     # Head: the Go files, the go.mod that may enclose them, the policy, and any file whose
     # patch GitHub left out (its diff is rebuilt from the two contents). Base: Go files that
     # existed before (exact constraint comparison) and the files without a patch. One wave.
-    head_paths = [*go_paths, *_module_files(map(posixpath.dirname, go_paths)), CONFIG_PATH]
+    head_paths = [*go_paths, *gomod_candidates(map(posixpath.dirname, go_paths)), CONFIG_PATH]
     head_paths += [d.path for d in live if d.patch_missing]
     wanted_base = {
         d.path: d.old_path

@@ -14,10 +14,10 @@ import pytest
 import structlog
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.github import AppCredentials, RetryPolicy
+from bot.github import AppCredentials, GitHubApp, RetryPolicy
 from bot.queue import Queue
 from bot.queue.worker import Worker
-from bot.service.metrics import MeteredGitHubApp, Metrics, delivery_outcome
+from bot.service.metrics import Metrics, delivery_outcome
 from bot.service.review_job import make_handlers
 from bot.service.server import build_app
 from bot.settings import Settings
@@ -55,11 +55,13 @@ class Served:
         retry = RetryPolicy(max_attempts=2, max_wait=1.0, base_delay=0.01, max_delay=0.02)
         options = self.metrics.client_options(retry=retry, write_interval=0.0, timeout=10.0)
         credentials = AppCredentials(gh.app_id, gh.private_key, gh.url)
-        self.github = MeteredGitHubApp(credentials, options, metrics=self.metrics)
+        self.github = GitHubApp(credentials, options)
         self.app = build_app(
             settings, queue=queue, github=self.github, metrics=self.metrics, recovery_interval=0
         )
-        handler, on_give_up = make_handlers(self.github, stdlib=None)
+        handler, on_give_up = make_handlers(
+            self.github, stdlib=None, on_findings=self.metrics.observe_findings
+        )
         handler = self.metrics.instrument(handler)
         self.worker = Worker(queue, handler, on_give_up=on_give_up, max_attempts=1)
         self.http = httpx.AsyncClient(

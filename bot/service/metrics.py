@@ -29,8 +29,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.github import AppCredentials, CheckOutput, CheckRun, ClientOptions, GitHubApp, RepoGateway
-from bot.github.models import CheckAction
+from bot.findings import Finding
+from bot.github import ClientOptions
 from bot.queue.base import Queue
 from bot.queue.worker import current_job
 from bot.webhook.app import WEBHOOK_PATH
@@ -123,9 +123,10 @@ class Metrics:
         """``ClientOptions.on_rate_limit``."""
         self.rate_limit_remaining.labels(resource).set(remaining)
 
-    def observe_findings(self, rules: Sequence[str]) -> None:
-        for rule in rules:
-            self.findings.labels(rule).inc()
+    def observe_findings(self, findings: Sequence[Finding]) -> None:
+        """Count the findings of one completed review, by rule."""
+        for f in findings:
+            self.findings.labels(f.rule).inc()
 
     def client_options(self, **kwargs: Any) -> ClientOptions:
         """``ClientOptions`` whose request and rate-limit hooks feed these metrics."""
@@ -228,58 +229,8 @@ class DeliveryMetrics:
         await self.app(scope, receive, sending)
 
 
-class MeteredRepoGateway(RepoGateway):
-    """Counts the findings of every check run it completes (one annotation per finding)."""
-
-    def __init__(self, *args: Any, metrics: Metrics, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.metrics = metrics
-
-    async def update_check_run(
-        self,
-        check_run_id: int,
-        *,
-        status: str | None = None,
-        conclusion: str | None = None,
-        output: CheckOutput | None = None,
-        actions: Sequence[CheckAction] | None = None,
-    ) -> CheckRun:
-        run = await super().update_check_run(
-            check_run_id, status=status, conclusion=conclusion, output=output, actions=actions
-        )
-        if status == "completed" and output is not None:
-            # bot.publish.checkrun titles each annotation "<rule> (<span>)".
-            self.metrics.observe_findings(
-                [a.title.partition(" (")[0] for a in output.annotations if a.title]
-            )
-        return run
-
-
-class MeteredGitHubApp(GitHubApp):
-    """A ``GitHubApp`` whose repository gateways count published findings."""
-
-    def __init__(
-        self, credentials: AppCredentials, options: ClientOptions, *, metrics: Metrics
-    ) -> None:
-        super().__init__(credentials, options)
-        self.metrics = metrics
-
-    def repo(
-        self, installation_id: int, owner: str, repo: str, *, blob_batch: int = 50
-    ) -> RepoGateway:
-        return MeteredRepoGateway(
-            self.installation(installation_id),
-            owner,
-            repo,
-            blob_batch=blob_batch,
-            metrics=self.metrics,
-        )
-
-
 __all__ = [
     "DeliveryMetrics",
-    "MeteredGitHubApp",
-    "MeteredRepoGateway",
     "Metrics",
     "delivery_outcome",
     "job_context",

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import posixpath
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 
 from bot.analyse.review import StdlibLoader, run_review
+from bot.findings import Finding
 from bot.github import (
     Annotation,
     CheckAction,
@@ -160,8 +161,16 @@ async def _allowed(gw: RepoGateway, job: ReviewJob, pull: PullRequest) -> bool:
     return False
 
 
+#: Told the findings of every review the job computes (metrics count them by rule).
+FindingsHook = Callable[[Sequence[Finding]], None]
+
+
 async def handle_review(
-    job: ReviewJob, app: GitHubApp, *, stdlib: StdlibLoader | None = load_stdlib
+    job: ReviewJob,
+    app: GitHubApp,
+    *,
+    stdlib: StdlibLoader | None = load_stdlib,
+    on_findings: FindingsHook | None = None,
 ) -> Outcome:
     """Review the job's pull request and publish the check run and the review."""
     gw = _gateway(app, job)
@@ -194,7 +203,7 @@ async def handle_review(
     threads_task = asyncio.ensure_future(gw.review_threads(pull.number))
     try:
         return await _review_and_publish(
-            gw, job, pull, head_sha, log, stdlib, existing_task, threads_task
+            gw, job, pull, head_sha, log, stdlib, existing_task, threads_task, on_findings
         )
     finally:
         await _cancel(existing_task, threads_task)  # no-op for reads already awaited
@@ -209,6 +218,7 @@ async def _review_and_publish(
     stdlib: StdlibLoader | None,
     existing_task: asyncio.Future[set[str]],
     threads_task: asyncio.Future[list[ReviewThread]],
+    on_findings: FindingsHook | None,
 ) -> Outcome:
     run_id, (request, scopes) = await asyncio.gather(
         _check_run_in_progress(gw, head_sha, job),
@@ -229,6 +239,8 @@ async def _review_and_publish(
         return Outcome("nothing", pull.number, run_id)
 
     review = await asyncio.to_thread(run_review, request, stdlib)
+    if on_findings is not None:
+        on_findings(review.report.findings)
     if await superseded():
         await gw.update_check_run(
             run_id,
@@ -336,7 +348,10 @@ async def give_up(payload: dict[str, object], error: str, app: GitHubApp) -> Non
 
 
 def make_handlers(
-    app: GitHubApp, *, stdlib: StdlibLoader | None = load_stdlib
+    app: GitHubApp,
+    *,
+    stdlib: StdlibLoader | None = load_stdlib,
+    on_findings: FindingsHook | None = None,
 ) -> tuple[
     Callable[[dict[str, object]], Awaitable[None]],
     Callable[[dict[str, object], str], Awaitable[None]],
@@ -350,7 +365,7 @@ def make_handlers(
             raise PermanentError(f"unreadable job: {error}") from error
         try:
             if isinstance(job, ReviewJob):
-                await handle_review(job, app, stdlib=stdlib)
+                await handle_review(job, app, stdlib=stdlib, on_findings=on_findings)
             elif isinstance(job, CommandReplyJob):
                 await handle_reply(job, app)
             else:

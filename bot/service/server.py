@@ -21,7 +21,7 @@ from bot.analyse.review import StdlibLoader
 from bot.github import AppCredentials, GitHubApp
 from bot.queue import Queue, open_queue
 from bot.queue.worker import Worker
-from bot.service.metrics import DeliveryMetrics, MeteredGitHubApp, Metrics
+from bot.service.metrics import DeliveryMetrics, Metrics
 from bot.service.recovery import DEFAULT_INTERVAL, Recovery
 from bot.service.review_job import make_handlers
 from bot.settings import Settings
@@ -70,7 +70,7 @@ def github_app(settings: Settings, metrics: Metrics | None = None) -> GitHubApp:
     credentials = AppCredentials(settings.app_id, settings.private_key, settings.github_api_url)
     metrics = metrics or Metrics()
     options = metrics.client_options(write_interval=_env_seconds("GITHUB_WRITE_INTERVAL", 1.0))
-    return MeteredGitHubApp(credentials, options, metrics=metrics)
+    return GitHubApp(credentials, options)
 
 
 def build_app(
@@ -98,7 +98,9 @@ def build_app(
             logger.warning("setup mode: no App credentials, the worker is not started")
             return
         app = github if github is not None else github_app(settings, metrics)
-        handler, on_give_up = make_handlers(app, stdlib=stdlib)
+        handler, on_give_up = make_handlers(
+            app, stdlib=stdlib, on_findings=metrics.observe_findings
+        )
         worker = Worker(
             queue,
             metrics.instrument(handler),

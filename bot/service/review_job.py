@@ -51,7 +51,7 @@ logger = structlog.get_logger("bot.service")
 class Outcome:
     """What a review job did (for logs and tests)."""
 
-    status: str  # "published", "nothing", "refused", "superseded", "no-pull", "stale-head"
+    status: str  # published, nothing, refused, superseded, no-pull, stale-head, already-published
     pull_number: int | None = None
     check_run_id: int | None = None
     comments: int = 0
@@ -73,11 +73,20 @@ async def _resolve_pull(gw: RepoGateway, job: ReviewJob) -> PullRequest | None:
     return min(found, key=lambda p: p.number) if found else None
 
 
-async def _check_run_in_progress(gw: RepoGateway, head_sha: str, job: ReviewJob) -> int:
-    """Re-use the run the job names (Re-run button) or an unfinished one of an earlier attempt."""
+async def _check_run_in_progress(gw: RepoGateway, head_sha: str, job: ReviewJob) -> int | None:
+    """The check run this job publishes to, in progress; None when an earlier attempt of the
+    same delivery already completed it (the worker died before acknowledging the job).
+
+    An earlier attempt's run (same ``external_id``) or a run left unfinished is re-used; a
+    Re-run or a recheck gets a new run, as GitHub recommends, so annotations are not appended
+    to the previous run's.
+    """
     runs = [r for r in await gw.check_runs_for(head_sha) if r.name == CHECK_NAME]
     for run in runs:
-        if run.id == job.check_run_id or run.status != "completed":
+        if run.external_id == job.delivery_id and run.status == "completed":
+            return None
+    for run in runs:
+        if run.external_id == job.delivery_id or run.status != "completed":
             await gw.update_check_run(run.id, status="in_progress")
             return run.id
     run = await gw.create_check_run(
@@ -224,6 +233,9 @@ async def _review_and_publish(
         _check_run_in_progress(gw, head_sha, job),
         fetch_snapshot(gw, pull.number, head_sha, base_sha=pull.base_sha),
     )
+    if run_id is None:
+        log.info("already published by an earlier attempt", delivery_id=job.delivery_id)
+        return Outcome("already-published", pull.number)
     if not _touches_review_inputs(scopes, request.config_text):
         await gw.update_check_run(
             run_id,

@@ -42,7 +42,6 @@ class Format(StrEnum):
 RENDERERS: dict[Format, Callable[[Report], str]] = {
     Format.text: text_report.render,
     Format.json: json_report.render,
-    Format.sarif: sarif_report.render,
     Format.github: github_report.render,
 }
 
@@ -101,7 +100,11 @@ def check(
     report = review.report
     if requested is not None:
         report = _only(report, requested)
-    sys.stdout.write(RENDERERS[format](report))
+    if format is Format.sarif:
+        policy_file = (request.config_path, request.config_text)
+        sys.stdout.write(sarif_report.render(report, config=policy_file))
+    else:
+        sys.stdout.write(RENDERERS[format](report))
     if any(review.policy.fails(f.severity) for f in report.findings):
         raise typer.Exit(1)
 

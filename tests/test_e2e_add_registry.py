@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.policy.config import CONFIG_PATH, parse_config
-from bot.service.add_registry import add_entries
+from bot.policy.edit import add_entries
 from tests import test_e2e_review as _e2e
 from tests.fakegithub import FakeGitHub, Pull, Repo
 from tests.test_e2e_more import check_run_event

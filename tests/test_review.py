@@ -213,3 +213,35 @@ def test_text_output_links_every_rule_it_names() -> None:
     assert [ln.split("]")[0][1:] for ln in links] == sorted(rules)
     assert all(ln.endswith(f"docs/rules/{ln.split(']')[0][1:]}.md") for ln in links)
     assert out[-1].endswith("0 notice(s)")
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        None,
+        "# our policy\ngo: '1.21-1.27'\n",
+        "known:\n  - target: runtime.other  # keep this comment\n    note: x\nfail_on: [error]\n",
+        "known: []\n",
+    ],
+)
+def test_sarif_fixes_insert_entries_that_round_trip(config: str | None) -> None:
+    r = review({"p.go": PULLS}, config)
+    doc = json.loads(sarif_report.render(r.report, config=(".github/linkname-bot.yml", config)))
+    jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
+    results = [res for res in doc["runs"][0]["results"] if res["ruleId"] == "unknown-target"]
+    assert len(results) == 2
+    for res in results:  # each fix is relative to the original file: apply one at a time
+        (fix,) = res["fixes"]
+        (change,) = fix["artifactChanges"]
+        assert change["artifactLocation"]["uri"] == ".github/linkname-bot.yml"
+        (rep,) = change["replacements"]
+        offset, length = rep["deletedRegion"]["charOffset"], rep["deletedRegion"]["charLength"]
+        original = config or ""
+        fixed = original[:offset] + rep["insertedContent"]["text"] + original[offset + length :]
+        if config and "keep this comment" in config:
+            assert "# keep this comment" in fixed
+        again = review({"p.go": PULLS}, fixed)
+        assert again.policy.problems == []
+        left = {f.target for f in again.report.findings if f.rule == "unknown-target"}
+        target = res["properties"]["target"]
+        assert target not in left and len(left) == 1

@@ -1,4 +1,4 @@
-"""SARIF 2.1.0, for code scanning: one run, the rule catalogue, suggestions as fixes."""
+"""SARIF 2.1.0, for code scanning: one run, the rule catalogue, registry suggestions as fixes."""
 
 from __future__ import annotations
 
@@ -7,13 +7,21 @@ from typing import Any
 
 from bot.analyse.engine import Report
 from bot.findings import Finding, Severity
+from bot.policy.edit import entry_edit
 from bot.rules import RULES
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "note"}
 
 
-def render(report: Report, *, tool_version: str = "0.1.0") -> str:
+def render(
+    report: Report,
+    *,
+    config: tuple[str, str | None] | None = None,
+    tool_version: str = "0.1.0",
+) -> str:
+    """The SARIF log; with ``config`` (the policy file's path and text, None when it does not
+    exist yet) every suggested registry entry is also a fix that inserts it there."""
     rules = sorted(RULES.values(), key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
     doc: dict[str, Any] = {
@@ -39,14 +47,14 @@ def render(report: Report, *, tool_version: str = "0.1.0") -> str:
                     }
                 },
                 "columnKind": "utf16CodeUnits",
-                "results": [_result(f, index[f.rule]) for f in report.findings],
+                "results": [_result(f, index[f.rule], config) for f in report.findings],
             }
         ],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _result(f: Finding, rule_index: int) -> dict[str, Any]:
+def _result(f: Finding, rule_index: int, config: tuple[str, str | None] | None) -> dict[str, Any]:
     location = {
         "physicalLocation": {
             "artifactLocation": {"uri": f.path},
@@ -63,12 +71,44 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "partialFingerprints": {"linknameFinding/v1": _fingerprint(f)},
     }
     if f.suggestion:
-        # The entry belongs in the repository's config, at a place only the policy knows:
-        # carried as text rather than as a fix with a made-up region.
         result["message"]["text"] += "\n\nSuggested registry entry:\n" + f.suggestion
         result["properties"]["suggestion"] = f.suggestion
+        fix = _registry_fix(f.suggestion, config) if config is not None else None
+        if fix is not None:
+            result["fixes"] = [fix]
     return result
 
 
 def _fingerprint(f: Finding) -> str:
     return f"{f.rule}:{f.path}:{f.target or ''}:{','.join(f.go)}"
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _registry_fix(entry: str, config: tuple[str, str | None]) -> dict[str, Any] | None:
+    """The entry inserted under ``known:`` of the policy file (``columnKind`` is UTF-16)."""
+    path, text = config
+    edit = entry_edit(text, entry)
+    if edit is None:
+        return None
+    offset, deleted, inserted = edit
+    old = text or ""
+    return {
+        "description": {"text": f"add the registry entry to {path}"},
+        "artifactChanges": [
+            {
+                "artifactLocation": {"uri": path},
+                "replacements": [
+                    {
+                        "deletedRegion": {
+                            "charOffset": _utf16(old[:offset]),
+                            "charLength": _utf16(old[offset : offset + deleted]),
+                        },
+                        "insertedContent": {"text": inserted},
+                    }
+                ],
+            }
+        ],
+    }

@@ -111,6 +111,11 @@ CASES: list[tuple[str, str, list[Row]]] = [
         [("invalid-reference", 7, ALL[2:], P4), ("signature-mismatch", 7, ALL, P4)],
     ),
     (
+        "compiler builtin: 1.23 writes a builtin index, unchecked; 1.24 exempts linknames",
+        "//go:linkname asanread runtime.asanread\nfunc asanread(addr unsafe.Pointer, sz uintptr)\n",
+        [("invalid-reference", 7, ALL[3:], P4)],
+    ),
+    (
         "generic func: only instantiations are symbols",
         "//go:linkname index slices.Index\nfunc index(s []int, v int) int\n",
         [("undefined-target", 7, ALL, P4)],
@@ -127,6 +132,16 @@ CASES: list[tuple[str, str, list[Row]]] = [
 @pytest.mark.parametrize(("source", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_rules(source: str, expected: list[Row]) -> None:
     assert link_findings({"main.go": HEADER + source}) == expected
+
+
+def test_method_pull_naming_its_receiver_is_an_indexed_reference() -> None:
+    """Measured 1.23-1.27: the compiler reads ``strings.Builder`` (with its methods' object
+    indices) for the local's signature, so the pull is a package-indexed reference."""
+    source = (
+        'package main\n\nimport (\n\t"strings"\n\t_ "unsafe"\n)\n\n'
+        "//go:linkname blen strings.(*Builder).Len\nfunc blen(b *strings.Builder) int\n"
+    )
+    assert link_findings({"main.go": source}) == []
 
 
 def test_file_name_restricts_platforms() -> None:
@@ -171,7 +186,8 @@ def test_messages() -> None:
     by_rule = {(f.rule, f.target): f.message for f in report.findings}
     refused = by_rule["invalid-reference", "runtime.memhash32"]
     assert "Go 1.27" in refused and "Go 1.21–1.26 links it" in refused
-    assert "1.23–1.26: defined in assembly, not checked; 1.27: not marked by runtime" in refused
+    assert "1.23: not checked (a compiler builtin: a builtin-indexed reference); " in refused
+    assert "1.24–1.26: defined in assembly, not checked; 1.27: not marked by runtime" in refused
     assert refused.index("not marked") < refused.index("-checklinkname=0")
     assert "silently reads zero" in by_rule["undefined-target", "runtime.ncpu"]
 

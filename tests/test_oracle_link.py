@@ -201,12 +201,6 @@ KNOWN: dict[str, tuple[range, str]] = {
         "test binary, so it links. The analyzer cannot know reachability and keeps the error: "
         "replacing a runtime assembly func is wrong either way",
     ),
-    # Not yet explained: the 1.23 linker's rule reads like 1.24's (cmd/link loader.go
-    # checkLinkname), yet these unmarked pulls link on 1.23 only. Candidates: an ABI wrapper
-    # (allowed by the rule) answering the reference, or a reference without the linkname flag.
-    "time.Time.abs": (range(23, 24), "not yet explained (see above)"),
-    "runtime.mapaccess1": (range(23, 24), "not yet explained (see above)"),
-    "runtime.asanwrite": (range(23, 24), "not yet explained (see above)"),
     "os/user._C_pw_dir": (
         range(21, 28),
         "defined only in cgo files; the oracle builds with CGO_ENABLED=0, so the linker finds "

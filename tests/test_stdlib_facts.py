@@ -109,6 +109,23 @@ def test_packages_and_blocked() -> None:
     assert W[26].blocked_for("runtime.addmoduledata") == ()
 
 
+def test_builtin_refs() -> None:
+    """Compiler builtins a linknamed reference still refers to by index: only where
+    cmd/internal/obj's NumberSyms lacks the ``!rs.IsLinkname()`` exemption (before 1.24)."""
+    assert W[23].builtin_ref("runtime.mapaccess1") == 1  # ABIInternal
+    assert W[23].builtin_ref("runtime.writeBarrier") == 0  # a var: ABI0
+    assert W[23].builtin_ref("runtime.gcount") is None
+    assert {m: W[m].builtin_refs is None for m in W} == {
+        21: False,
+        22: False,
+        23: False,
+        24: True,
+        25: True,
+        26: True,
+        27: True,
+    }
+
+
 def test_regenerated_1_23_equals_committed() -> None:
     root = CACHE / "goroots" / WHEELS[23] / "go"
     if not (root / "src").is_dir():

@@ -24,6 +24,8 @@ API::
     s.shame                               # "hall of shame" packages named in its comment
     s.blocked_for                         # blockedLinknames entry: allowed packages, or None
     facts.blocked                         # the whole map (None before 1.23)
+    facts.builtin_ref("runtime.mapaccess1")  # ABI of a compiler builtin whose linknamed
+                                          # references skip the linker's check (<= 1.23), or None
 """
 
 from __future__ import annotations
@@ -103,6 +105,12 @@ class VersionFacts:
         self.blocked: dict[str, tuple[str, ...]] | None = (
             None if blocked is None else {k: tuple(v) for k, v in blocked.items()}
         )
+        builtins = document.get("builtin_refs")
+        #: Compiler builtins (name → ABI) that a linknamed reference still refers to by builtin
+        #: index, out of the linker's sight; None where linknamed references are exempt (1.24+).
+        self.builtin_refs: dict[str, int] | None = (
+            None if builtins is None else {str(k): int(v) for k, v in builtins.items()}
+        )
         names = document["names"]
         self._rows = dict(zip(names.split("\n"), document["rows"].split("\n"), strict=True))
         self._signature_text: str = document["signatures"]
@@ -131,6 +139,9 @@ class VersionFacts:
 
     def blocked_for(self, name: str) -> tuple[str, ...] | None:
         return self.blocked.get(name) if self.blocked is not None else None
+
+    def builtin_ref(self, name: str) -> int | None:
+        return self.builtin_refs.get(name) if self.builtin_refs is not None else None
 
     def symbol(self, name: str) -> Symbol | None:
         s = self._cache.get(name)

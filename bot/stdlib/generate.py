@@ -130,7 +130,8 @@ def generate(goroot: Path, platforms: Sequence[str] = DEFAULT_PLATFORMS) -> dict
     for import_path, directory, names in _package_dirs(src):
         if _read_package(out, import_path, directory, names, minor, order, build):
             packages.append(import_path)
-    return _document(go, minor, order, sorted(packages), out, read_blocked(goroot))
+    blocked = read_blocked(goroot)
+    return _document(go, minor, order, sorted(packages), out, blocked, read_builtin_refs(goroot))
 
 
 _BASELINE = re.compile(r"baseline := goexperiment\.Flags\{(.*?)\n\t\}", re.S)
@@ -335,6 +336,24 @@ def read_blocked(goroot: Path) -> dict[str, list[str]] | None:
     return blocked
 
 
+def read_builtin_refs(goroot: Path) -> dict[str, int] | None:
+    """Compiler builtins (``cmd/internal/goobj/builtinlist.go``: symbol → ABI) that the object
+    writer refers to by builtin index **even from a linkname**, so the linker never sees the
+    pull: ``cmd/internal/obj/sym.go`` (``NumberSyms``) without the ``!rs.IsLinkname()``
+    exemption (added in 1.24). None where linknamed references are exempt."""
+    sym_go = goroot / "src" / "cmd" / "internal" / "obj" / "sym.go"
+    listing = goroot / "src" / "cmd" / "internal" / "goobj" / "builtinlist.go"
+    if not (sym_go.exists() and listing.exists()):
+        return None
+    lines = [ln for ln in sym_go.read_text().split("\n") if "goobj.BuiltinIdx(" in ln]
+    if not lines or any("IsLinkname()" in ln for ln in lines):
+        return None
+    return {
+        name: int(abi)
+        for name, abi in re.findall(r'^\s*\{"([^"]+)",\s*(\d+)\},', listing.read_text(), re.M)
+    }
+
+
 def _document(
     go: str,
     minor: int,
@@ -342,6 +361,7 @@ def _document(
     packages: list[str],
     out: _Collector,
     blocked: dict[str, list[str]] | None,
+    builtin_refs: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     sig_index: dict[str, int] = {}
     shame_index: dict[tuple[str, ...], int] = {}
@@ -369,6 +389,7 @@ def _document(
         "platforms": list(order),
         "packages": packages,
         "blocked": blocked,
+        "builtin_refs": builtin_refs,
         "names": "\n".join(rows),
         "rows": "\n".join(rows.values()),
         "signatures": "\n".join(sig.replace("\n", " ") for sig in sig_index),

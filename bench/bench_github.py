@@ -2,9 +2,12 @@
 
 1. Requests per review as the pull request grows (10, 100, 1 000, 3 000 changed files; every
    tenth file a new Go file with one ``//go:linkname`` directive), per route, against the limit
-   ⌈F/100⌉ file-list pages + ⌈C/50⌉ GraphQL content batches + the fixed reads + the writes.
-   C is the number of content paths: the G Go files, the go.mod that may enclose them and
-   the policy file (⌈G/50⌉ is printed next to it).
+   ⌈F/100⌉ file-list pages + ⌈C/50⌉ GraphQL content batches + ⌈S/50⌉ sibling batches +
+   ⌈D/50⌉ directory listings (+1 when the list has pages: the first page's directories are
+   listed on their own, while the other pages load) + the fixed reads + the writes. C is the
+   number of content paths: the G Go files, the go.mod that may enclose them and the policy
+   file (⌈G/50⌉ is printed next to it); D the package directories (each holds directives, so
+   each is listed) and S their unchanged Go files (``--siblings`` per directory, at base).
 2. Webhook → check run completed for a 300-file pull request when every request to the fake
    takes 100 ms more (a delay fault on every route): the time, and the time in round trips
    (time / 100 ms; goal ≤ 8). Write pacing is off for the round-trip count (production paces
@@ -14,6 +17,7 @@ The whole path runs as in production: signed webhook → webhook app → memory 
 Worker.run_once → review handler → GitHub client → fake GitHub over HTTP.
 
     .venv/bin/python bench/bench_github.py [--sizes 10,100,1000,3000] [--latency-files 300]
+                                           [--siblings 2]
 """
 
 from __future__ import annotations
@@ -91,6 +95,19 @@ def go_file(i: int) -> str:
     )
 
 
+def base_files(dirs: int, siblings: int) -> dict[str, str | bytes | None]:
+    """The base commit: go.mod and ``siblings`` unchanged Go files in each package directory."""
+    out: dict[str, str | bytes | None] = {"go.mod": "module example.com/big\n\ngo 1.23\n"}
+    for d in range(dirs):
+        for j in range(siblings):
+            out[f"p{d}/s{j}.go"] = f"package p{d}\n\nfunc S{j}() {{}}\n"
+    return out
+
+
+def is_listing(query: str) -> bool:
+    return "... on Tree" in query
+
+
 def pull_files(files: int) -> tuple[dict[str, str | bytes | None], int, int]:
     """Head contents of a PR changing ``files`` files; returns (files, Go files, Go dirs)."""
     out: dict[str, str | bytes | None] = {}
@@ -157,12 +174,12 @@ async def warm_token(h: Harness, repo: Repo) -> None:
     await h.github.repo(repo.installation_id, repo.owner, repo.name).check_runs_for("main")
 
 
-async def requests_per_review(sizes: list[int]) -> list[dict[str, Any]]:
+async def requests_per_review(sizes: list[int], siblings: int) -> list[dict[str, Any]]:
     rows = []
     for files in sizes:
         with serve() as gh:
-            repo = gh.add_repo("acme/big", files={"go.mod": "module example.com/big\n\ngo 1.23\n"})
             head, go, dirs = pull_files(files)
+            repo = gh.add_repo("acme/big", files=base_files(dirs, siblings))
             pull = gh.add_pull(repo, 1, head)
             queue = open_queue("memory://")
             h = Harness(gh, queue, 0.0)
@@ -172,20 +189,25 @@ async def requests_per_review(sizes: list[int]) -> list[dict[str, Any]]:
             await queue.close()
             await h.github.aclose()
             counts = dict(gh.counters)
+            listings = sum(is_listing(str(r.json["query"])) for r in gh.logged(GRAPHQL))
         run = next(iter(repo.check_runs.values()))
         content_paths = go + dirs + 1 + 1  # Go files, p*/go.mod, root go.mod, the policy
         writes = sum(n for r, n in counts.items() if r.split()[0] in ("POST", "PATCH", "PUT"))
         writes -= counts.get(GRAPHQL, 0)  # GraphQL reads are POSTs too
         graphql = counts.get(GRAPHQL, 0)
         threads_queries = 1
+        sibling_paths = dirs * siblings
         rows.append(
             {
                 "files": files,
                 "go_files": go,
                 "list_calls": counts.get(LIST, 0),
                 "list_limit": math.ceil(files / 100),
-                "content_batches": graphql - threads_queries,
-                "content_limit": math.ceil(content_paths / 50),
+                "content_batches": graphql - threads_queries - listings,
+                "content_limit": math.ceil(content_paths / 50) + math.ceil(sibling_paths / 50),
+                "listings": listings,
+                # The first page's directories are listed while the other pages load.
+                "listing_limit": math.ceil(dirs / 50) + (files > 100),
                 "go_over_50": math.ceil(go / 50),
                 "writes": writes,
                 "annotations": run["output"]["annotations_count"],
@@ -196,10 +218,10 @@ async def requests_per_review(sizes: list[int]) -> list[dict[str, Any]]:
     return rows
 
 
-async def latency(files: int, write_interval: float) -> dict[str, float]:
+async def latency(files: int, write_interval: float, siblings: int) -> dict[str, float]:
     with serve() as gh:
-        repo = gh.add_repo("acme/big", files={"go.mod": "module example.com/big\n\ngo 1.23\n"})
-        head, _, _ = pull_files(files)
+        head, _, dirs = pull_files(files)
+        repo = gh.add_repo("acme/big", files=base_files(dirs, siblings))
         pull = gh.add_pull(repo, 1, head)
         queue = open_queue("memory://")
         h = Harness(gh, queue, write_interval)
@@ -220,27 +242,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10,100,1000,3000")
     parser.add_argument("--latency-files", type=int, default=300)
+    parser.add_argument(
+        "--siblings", type=int, default=2, help="unchanged Go files per package directory"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
     sizes = [int(s) for s in args.sizes.split(",") if s]
 
-    rows = asyncio.run(requests_per_review(sizes))
-    fast = asyncio.run(latency(args.latency_files, 0.0))
-    paced = asyncio.run(latency(args.latency_files, 1.0))
+    rows = asyncio.run(requests_per_review(sizes, args.siblings))
+    fast = asyncio.run(latency(args.latency_files, 0.0, args.siblings))
+    paced = asyncio.run(latency(args.latency_files, 1.0, args.siblings))
     if args.json:
         print(json.dumps({"requests": rows, "latency": fast, "latency_paced": paced}, indent=2))
         return
-    print("requests per review (token warm; G = Go files, C = content paths)")
     print(
-        f"{'files':>6} {'G':>4} {'list':>10} {'content':>12} {'⌈G/50⌉':>7} "
-        f"{'writes':>6} {'annot':>5} {'total':>5}"
+        "requests per review (token warm; G = Go files, C = content paths, S = siblings, "
+        f"{args.siblings} per directory, D = directories)"
+    )
+    print(
+        f"{'files':>6} {'G':>4} {'list':>10} {'content ≤ C+S':>14} {'⌈G/50⌉':>7} "
+        f"{'dirs ≤ D':>9} {'writes':>6} {'annot':>5} {'total':>5}"
     )
     for r in rows:
         print(
             f"{r['files']:>6} {r['go_files']:>4} "
             f"{r['list_calls']:>4} ≤ {r['list_limit']:<3} "
-            f"{r['content_batches']:>4} ≤ {r['content_limit']:<5} {r['go_over_50']:>7} "
+            f"{r['content_batches']:>4} ≤ {r['content_limit']:<7} {r['go_over_50']:>7} "
+            f"{r['listings']:>4} ≤ {r['listing_limit']:<2} "
             f"{r['writes']:>6} {r['annotations']:>5} {r['total']:>5}"
         )
     for r in rows:

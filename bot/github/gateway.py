@@ -20,7 +20,7 @@ from .models import (
     ReviewComment,
     ReviewThread,
 )
-from .queries import blobs_query, resolve_thread_mutation, review_threads_query
+from .queries import blobs_query, resolve_thread_mutation, review_threads_query, trees_query
 from .transport import Requester
 
 ANNOTATIONS_PER_REQUEST = 50
@@ -102,6 +102,27 @@ class RepoGateway:
                     result[path] = str(blob["text"])
         for path in truncated:
             result[path] = await self.file_text(sha, path)
+        return result
+
+    async def trees(self, sha: str, dirs: Sequence[str]) -> dict[str, list[str]]:
+        """The names of the files (blob entries) directly in each directory at commit `sha`.
+
+        `""` is the root directory. Subdirectories (and submodules) are not listed; a
+        directory that is not a tree at `sha` is left out of the answer. Lists `blob_batch`
+        directories per GraphQL query (`object(expression: "<sha>:<dir>") { ... on Tree }`).
+        """
+        result: dict[str, list[str]] = {}
+        unique = list(dict.fromkeys(dirs))
+        for start in range(0, len(unique), self.blob_batch):
+            batch = unique[start : start + self.blob_batch]
+            data = await self.requester.graphql(trees_query(self.owner, self.repo, sha, batch))
+            repository = data.get("repository") or {}
+            for i, directory in enumerate(batch):
+                tree = repository.get(f"d{i}")
+                entries = tree.get("entries") if tree else None
+                if entries is None:  # missing, or not a tree (the fragment matched nothing)
+                    continue
+                result[directory] = [str(e["name"]) for e in entries if e.get("type") == "blob"]
         return result
 
     async def file_text(self, ref: str, path: str) -> str | None:

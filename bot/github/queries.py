@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 BLOB_FIELDS = "... on Blob { text isBinary isTruncated byteSize }"
+TREE_FIELDS = "... on Tree { entries { name type } }"
 
 
 def blobs_query(owner: str, repo: str, sha: str, paths: Sequence[str]) -> str:
@@ -13,6 +14,18 @@ def blobs_query(owner: str, repo: str, sha: str, paths: Sequence[str]) -> str:
     objects = " ".join(
         f"f{i}: object(expression: {json.dumps(f'{sha}:{path}')}) {{ {BLOB_FIELDS} }}"
         for i, path in enumerate(paths)
+    )
+    return (
+        f"query {{ repository(owner: {json.dumps(owner)}, name: {json.dumps(repo)}) "
+        f"{{ {objects} }} }}"
+    )
+
+
+def trees_query(owner: str, repo: str, sha: str, dirs: Sequence[str]) -> str:
+    """One query listing the directories `dirs` at `sha` (`""` is the root), aliased `d0`, …"""
+    objects = " ".join(
+        f"d{i}: object(expression: {json.dumps(f'{sha}:{directory}')}) {{ {TREE_FIELDS} }}"
+        for i, directory in enumerate(dirs)
     )
     return (
         f"query {{ repository(owner: {json.dumps(owner)}, name: {json.dumps(repo)}) "

@@ -4,13 +4,18 @@ Only what the change touched is fetched: the changed ``.go`` files at head, the 
 files that may enclose them, the policy file and the registry files it names. Contents come
 in GraphQL batches (``RepoGateway.blobs``), never one REST call per file.
 
+Packages with directives are read whole: every directory holding a changed ``.go`` file
+whose head text contains ``go:linkname`` is listed at head (``RepoGateway.trees``), its
+unchanged ``.go`` files (``_test.go`` included) are read too, and the directory goes into
+``Workspace.complete_dirs``: a local declared in an unchanged sibling is found, and
+``unknown-local`` is reported. A listed directory with a ``.s``/``.S`` file goes into
+``assembly_dirs``. Other directories are seen only through their changed files.
+
 Limits of this partial view, by design:
 
-- Sibling files of a changed package are not fetched, so ``Workspace.complete_dirs`` is empty:
-  a directive whose local name is declared in an unchanged sibling cannot be told apart from
-  one whose local is missing, and ``unknown-local`` is not reported in pull requests
-  (``linkname-bot check`` on a checkout reports it).
-- ``assembly_dirs`` only knows the ``.s`` files the pull request changes.
+- A directory whose changed ``.go`` files contain no ``go:linkname`` is not listed, so a
+  directive in an unchanged file whose local's declaration the pull request changes is
+  classified without its package's other files.
 - ``full_tree=False``: handshake rules do not assume they see every package.
 - GitHub lists at most 3 000 changed files; beyond that the review covers the first 3 000.
 
@@ -19,6 +24,15 @@ are, and the other pages are read together; then every content batch (head and b
 paths each) is read together. At most ``MAX_CONCURRENT`` requests are in flight at once.
 A pull request of any size costs three round trips (a fourth when the policy names
 ``registry_files`` that the first batches did not read).
+
+Packages are guessed from the file list, before any content: a directory is listed
+(``RepoGateway.trees``, 50 per query) when a changed Go file's patch shows ``go:linkname`` on
+a head-side line, or has no patch. Directories on the first page are listed while the other
+pages load; the unchanged files of those whose patches show a directive are read with the
+content batches. So siblings cost no round trip when the list has several pages and the
+directories are on its first page, and one round trip otherwise; a directive the patches do
+not show (outside every hunk, or no patch) is found in the head text, and its package read
+one round trip later (listed then read: two).
 """
 
 from __future__ import annotations
@@ -50,9 +64,15 @@ FILES_PER_PAGE = 100
 FILES_ENDPOINT = "GET /repos/{owner}/{repo}/pulls/{number}/files"
 
 
-async def _limited(aws: Sequence[Awaitable[T]], limit: int = MAX_CONCURRENT) -> list[T]:
-    """``asyncio.gather`` with at most ``limit`` awaitables running at once (order kept)."""
-    semaphore = asyncio.Semaphore(limit)
+async def _limited(
+    aws: Sequence[Awaitable[T]],
+    limit: int = MAX_CONCURRENT,
+    *,
+    semaphore: asyncio.Semaphore | None = None,
+) -> list[T]:
+    """``asyncio.gather`` with at most ``limit`` awaitables running at once (order kept);
+    calls that share ``semaphore`` share its limit instead."""
+    semaphore = semaphore or asyncio.Semaphore(limit)
 
     async def one(aw: Awaitable[T]) -> T:
         async with semaphore:
@@ -69,8 +89,16 @@ def _last_page(links: Mapping[str | None, Mapping[str, str]]) -> int | None:
     return int(pages[0]) if pages and pages[0].isdigit() else None
 
 
-async def list_files(gw: RepoGateway, number: int) -> list[PullFile]:
-    """The changed files: page 1, then every other page at once (GitHub's ``last`` link)."""
+async def list_files(
+    gw: RepoGateway,
+    number: int,
+    on_first_page: Callable[[list[PullFile]], None] | None = None,
+) -> list[PullFile]:
+    """The changed files: page 1, then every other page at once (GitHub's ``last`` link).
+
+    ``on_first_page`` sees page 1 while the other pages are read (not called when GitHub
+    gives no page count and the pages are followed one by one).
+    """
     url = f"/repos/{gw.owner}/{gw.repo}/pulls/{number}/files"
 
     async def page(n: int) -> list[Any]:
@@ -88,24 +116,47 @@ async def list_files(gw: RepoGateway, number: int) -> list[PullFile]:
     if last is None and "next" in first.links:  # no page count: follow the links one by one
         return await gw.list_pull_files(number)
     last = min(last or 1, -(-MAX_PULL_FILES // FILES_PER_PAGE))
+    if on_first_page is not None:
+        on_first_page([PullFile.from_json(item) for item in items[:MAX_PULL_FILES]])
     for chunk in await _limited([page(n) for n in range(2, last + 1)]):
         items.extend(chunk)
     return [PullFile.from_json(item) for item in items[:MAX_PULL_FILES]]
 
 
+def _batches(items: Sequence[str], size: int) -> list[list[str]]:
+    unique = list(dict.fromkeys(items))
+    return [unique[i : i + size] for i in range(0, len(unique), size)]
+
+
 async def read_blobs(
-    gw: RepoGateway, wanted: Mapping[str, Sequence[str]]
+    gw: RepoGateway,
+    wanted: Mapping[str, Sequence[str]],
+    *,
+    semaphore: asyncio.Semaphore | None = None,
 ) -> dict[str, dict[str, str | None]]:
     """``{sha: paths}`` → ``{sha: {path: text}}``, every batch of every commit at once."""
-    size = gw.blob_batch
-    jobs: list[tuple[str, list[str]]] = []
-    for sha, paths in wanted.items():
-        unique = list(dict.fromkeys(paths))
-        jobs += [(sha, unique[i : i + size]) for i in range(0, len(unique), size)]
+    jobs = [
+        (sha, batch) for sha, paths in wanted.items() for batch in _batches(paths, gw.blob_batch)
+    ]
     out: dict[str, dict[str, str | None]] = {sha: {} for sha in wanted}
-    results = await _limited([gw.blobs(sha, batch) for sha, batch in jobs])
+    results = await _limited([gw.blobs(sha, batch) for sha, batch in jobs], semaphore=semaphore)
     for (sha, _), texts in zip(jobs, results, strict=True):
         out[sha].update(texts)
+    return out
+
+
+async def read_trees(
+    gw: RepoGateway,
+    sha: str,
+    dirs: Sequence[str],
+    *,
+    semaphore: asyncio.Semaphore | None = None,
+) -> dict[str, list[str]]:
+    """``dirs`` → the names of their files at ``sha``, every batch at once."""
+    out: dict[str, list[str]] = {}
+    batches = _batches(dirs, gw.blob_batch)
+    for listing in await _limited([gw.trees(sha, b) for b in batches], semaphore=semaphore):
+        out.update(listing)
     return out
 
 
@@ -124,6 +175,82 @@ def _is_go(path: str) -> bool:
     return path.endswith(".go")
 
 
+def _is_assembly(path: str) -> bool:
+    return path.endswith((".s", ".S"))
+
+
+MARKER = "go:linkname"  # as bot.analyse.package.MARKER: the engine reads only such packages
+
+
+def _shows_directive(f: PullFile) -> bool:
+    """Whether the patch shows ``go:linkname`` on a line of the head side (added or context):
+    then the head text of this live Go file has it too."""
+    if f.status == "removed" or not _is_go(f.filename) or f.patch is None:
+        return False
+    return any(line[:1] in "+ " and MARKER in line for line in f.patch.splitlines())
+
+
+def _to_list(f: PullFile) -> bool:
+    """Whether the directory of ``f`` is listed before any content arrives: its patch shows a
+    directive, or GitHub sent no patch (a huge diff, read whole later) for a live Go file."""
+    if f.status == "removed" or not _is_go(f.filename):
+        return False
+    return f.patch is None or _shows_directive(f)
+
+
+def _dirs(files: Sequence[PullFile], keep: Callable[[PullFile], bool]) -> list[str]:
+    return sorted({posixpath.dirname(f.filename) for f in files if keep(f)})
+
+
+class _Packages:
+    """The packages with directives: their listings at head and their unchanged Go files.
+
+    A directory is listed as soon as a page of the file list shows it may hold directives;
+    its unchanged Go files are read once every changed file is known (so that none is read
+    twice) and the directory is known to hold directives.
+    """
+
+    def __init__(self, gw: RepoGateway, head_sha: str, semaphore: asyncio.Semaphore) -> None:
+        self.gw = gw
+        self.head_sha = head_sha
+        self.semaphore = semaphore
+        self.listing: dict[str, asyncio.Future[dict[str, list[str]]]] = {}
+        self.names: dict[str, list[str]] = {}  # directory → file names at head
+        self.texts: dict[str, str | None] = {}  # path of an unchanged sibling → head text
+        self.read: set[str] = set()  # directories whose siblings were read
+
+    def list_dirs(self, dirs: Sequence[str]) -> None:
+        """Start listing the directories not listed yet (one GraphQL batch per 50)."""
+        todo = [d for d in dirs if d not in self.listing]
+        if todo:
+            task = asyncio.ensure_future(
+                read_trees(self.gw, self.head_sha, todo, semaphore=self.semaphore)
+            )
+            self.listing.update((d, task) for d in todo)
+
+    async def read_siblings(self, dirs: Sequence[str], changed: set[str]) -> None:
+        """List ``dirs`` (where not started already), then read their unchanged Go files."""
+        self.list_dirs(dirs)
+        for task in {id(self.listing[d]): self.listing[d] for d in dirs}.values():
+            self.names.update(await task)
+        paths = [p for d in dirs for p in self.go_files(d) if p not in changed]
+        if paths:
+            texts = await read_blobs(self.gw, {self.head_sha: paths}, semaphore=self.semaphore)
+            self.texts.update(texts[self.head_sha])
+        self.read.update(dirs)
+
+    def go_files(self, directory: str) -> list[str]:
+        names = self.names.get(directory, [])
+        return [posixpath.join(directory, n) for n in names if _is_go(n)]
+
+    async def close(self) -> None:
+        """Cancel listings nobody waited for (an error elsewhere ended the snapshot)."""
+        tasks = {id(t): t for t in self.listing.values() if not t.done()}.values()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def fetch_snapshot(
     gw: RepoGateway, pull_number: int, head_sha: str, *, base_sha: str
 ) -> tuple[ReviewRequest, Scopes]:
@@ -132,16 +259,33 @@ async def fetch_snapshot(
     ``base_sha`` is the PR's base commit: base contents rebuild the diffs GitHub leaves out
     and make build-constraint changes exact.
     """
-    listed = await list_files(gw, pull_number)
+    semaphore = asyncio.Semaphore(MAX_CONCURRENT)
+    packages = _Packages(gw, head_sha, semaphore)
+    try:
+        return await _fetch(gw, pull_number, head_sha, base_sha, packages)
+    finally:
+        await packages.close()
+
+
+async def _fetch(
+    gw: RepoGateway, pull_number: int, head_sha: str, base_sha: str, packages: _Packages
+) -> tuple[ReviewRequest, Scopes]:
+    # Directories the first page shows directives in are listed while the other pages load.
+    listed = await list_files(
+        gw, pull_number, lambda page: packages.list_dirs(_dirs(page, _to_list))
+    )
     if len(listed) >= MAX_PULL_FILES:
         logger.warning("pull request files truncated", pull_number=pull_number, files=len(listed))
     diffs = [from_github_file(_entry(f)) for f in listed]
     live = [d for d in diffs if d.status != "removed" and not d.binary]
     go_paths = [d.path for d in live if _is_go(d.path)]
+    go_set = set(go_paths)
 
     # Head: the Go files, the go.mod that may enclose them, the policy, and any file whose
     # patch GitHub left out (its diff is rebuilt from the two contents). Base: Go files that
-    # existed before (exact constraint comparison) and the files without a patch. One wave.
+    # existed before (exact constraint comparison) and the files without a patch. One wave;
+    # with it, the unchanged Go files of the packages the patches show directives in (and
+    # the listing of those not listed yet), and the listing of packages without a patch.
     head_paths = [*go_paths, *gomod_candidates(map(posixpath.dirname, go_paths)), CONFIG_PATH]
     head_paths += [d.path for d in live if d.patch_missing]
     wanted_base = {
@@ -152,14 +296,34 @@ async def fetch_snapshot(
     wanted: dict[str, list[str]] = {head_sha: head_paths}
     if wanted_base:
         wanted.setdefault(base_sha, []).extend(sorted(set(wanted_base.values())))
-    texts = await read_blobs(gw, wanted)
+    packages.list_dirs(_dirs(listed, _to_list))
+
+    async def contents() -> dict[str, dict[str, str | None]]:
+        texts = await read_blobs(gw, wanted, semaphore=packages.semaphore)
+        head = texts[head_sha]
+        missing = [p for p in _registry_files(head.get(CONFIG_PATH)) if p not in head]
+        if missing:
+            head.update(
+                (await read_blobs(gw, {head_sha: missing}, semaphore=packages.semaphore))[head_sha]
+            )
+        return texts
+
+    texts, _ = await asyncio.gather(
+        contents(), packages.read_siblings(_dirs(listed, _shows_directive), go_set)
+    )
     head = texts[head_sha]
     base = texts.get(base_sha, {}) if wanted_base else {}
     config_text = head.get(CONFIG_PATH)
     registry = _registry_files(config_text)
-    missing = [p for p in registry if p not in head]
-    if missing:
-        head.update((await read_blobs(gw, {head_sha: missing}))[head_sha])
+
+    # Directives the patches do not show (outside every hunk, or no patch): those packages
+    # are read now, one round trip later (two when not listed yet).
+    linkname_dirs = sorted(
+        {posixpath.dirname(p) for p in go_paths if MARKER in (head.get(p) or "")}
+    )
+    late = [d for d in linkname_dirs if d not in packages.read]
+    if late:
+        await packages.read_siblings(late, go_set)
 
     scopes: Scopes = {}
     for d in live:
@@ -172,16 +336,30 @@ async def fetch_snapshot(
             diff = from_contents(d.path, base_text, head_text, d.old_path)
         scopes[d.path] = file_scope(diff, head_text if _is_go(d.path) else None, base_text)
 
-    go_set = set(go_paths)
     files = {
         path: text.encode()
         for path, text in head.items()
         if text is not None and (path in go_set or posixpath.basename(path) == "go.mod")
     }
-    assembly = frozenset(posixpath.dirname(d.path) for d in live if d.path.endswith((".s", ".S")))
+    # Complete: listed, and every Go file of the listing read (None: binary or unreadable).
+    complete: set[str] = set()
+    for directory in linkname_dirs:
+        if directory not in packages.names:
+            continue  # not a tree at head (cannot happen for a directory with a live file)
+        package = packages.go_files(directory)
+        for path in package:
+            text = packages.texts.get(path)
+            if path not in go_set and text is not None:
+                files[path] = text.encode()
+        if all(p in files for p in package):
+            complete.add(directory)
+    assembly = {posixpath.dirname(d.path) for d in live if _is_assembly(d.path)}
+    assembly |= {d for d, names in packages.names.items() if any(map(_is_assembly, names))}
     registry_texts = {p: head.get(p) for p in registry}
     request = ReviewRequest(
-        workspace=Workspace(files, complete_dirs=frozenset(), assembly_dirs=assembly),
+        workspace=Workspace(
+            files, complete_dirs=frozenset(complete), assembly_dirs=frozenset(assembly)
+        ),
         config_text=config_text,
         config_path=CONFIG_PATH,
         read_file=_reader(registry_texts),

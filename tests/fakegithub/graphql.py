@@ -10,7 +10,9 @@ from .state import FakeGitHub, Repo
 
 _STRING = r'"((?:[^"\\]|\\.)*)"'
 _REPOSITORY = re.compile(rf"repository\(\s*owner:\s*{_STRING}\s*,\s*name:\s*{_STRING}\s*\)")
-_OBJECT = re.compile(rf"(\w+)\s*:\s*object\(\s*expression:\s*{_STRING}\s*\)")
+_OBJECT = re.compile(
+    rf"(\w+)\s*:\s*object\(\s*expression:\s*{_STRING}\s*\)\s*\{{\s*(?:\.\.\.\s*on\s+(\w+))?"
+)
 _PULL = re.compile(r"pullRequest\(\s*number:\s*(\d+)\s*\)")
 _THREADS = re.compile(rf"reviewThreads\(\s*first:\s*(\d+)(?:\s*,\s*after:\s*{_STRING})?\s*\)")
 _RESOLVE = re.compile(rf"resolveReviewThread\(\s*input:\s*\{{\s*threadId:\s*{_STRING}\s*\}}\s*\)")
@@ -38,19 +40,42 @@ def execute(gh: FakeGitHub, query: str, installation_repos: set[str]) -> dict[st
     if repo is None or full not in installation_repos:
         return _error(f"Could not resolve to a Repository with the name '{full}'.")
     data: dict[str, Any] = {}
-    for alias, expression in _OBJECT.findall(query):
-        data[alias] = _blob(gh, repo, _unquote(expression))
+    for alias, expression, fragment in _OBJECT.findall(query):
+        data[alias] = _object(gh, repo, _unquote(expression), fragment or "Blob")
     if pull := _PULL.search(query):
         data["pullRequest"] = _threads(repo, int(pull.group(1)), query)
     return {"data": {"repository": data}}
 
 
-def _blob(gh: FakeGitHub, repo: Repo, expression: str) -> dict[str, Any] | None:
+def _object(gh: FakeGitHub, repo: Repo, expression: str, fragment: str) -> dict[str, Any] | None:
+    """``<rev>:<path>`` as GitHub answers it: a blob or a tree (``<rev>:`` is the root tree),
+    ``{}`` when the inline fragment names the other type, None when nothing is there."""
     rev, _, path = expression.partition(":")
-    tree = repo.files_at(rev)
-    if tree is None or path not in tree:
+    files = repo.files_at(rev)
+    if files is None:
         return None
-    content = tree[path]
+    if path in files:
+        return _blob(gh, files[path]) if fragment == "Blob" else {}
+    entries = _entries(files, path)
+    if entries is None:
+        return None
+    return {"entries": entries} if fragment == "Tree" else {}
+
+
+def _entries(files: dict[str, bytes], directory: str) -> list[dict[str, str]] | None:
+    """The entries of a directory of a flat tree (files: ``blob``, subdirectories: ``tree``)."""
+    prefix = f"{directory.rstrip('/')}/" if directory else ""
+    kinds: dict[str, str] = {}
+    for path in files:
+        if path.startswith(prefix):
+            name, sep, _ = path[len(prefix) :].partition("/")
+            kinds[name] = "tree" if sep else "blob"
+    if not kinds:
+        return None
+    return [{"name": name, "type": kinds[name]} for name in sorted(kinds)]
+
+
+def _blob(gh: FakeGitHub, content: bytes) -> dict[str, Any]:
     try:
         text: str | None = content.decode()
         binary = b"\0" in content

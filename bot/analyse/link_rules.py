@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from bot.analyse.directives import Directive, split_symbol
 from bot.analyse.emit import findings
-from bot.findings import Finding
+from bot.findings import Finding, Severity
+from bot.golang.signatures import abi_stand_in
 from bot.stdlib.facts import StdlibWindow, Symbol, VersionFacts
 from bot.stdlib.linker import Verdict, verdict
 from bot.versions import Config, label
@@ -121,9 +122,17 @@ class _Check:
 
     # Findings ---------------------------------------------------------------------------
 
-    def _emit(self, rule: str, message: str, configs: Iterable[Config]) -> list[Finding]:
+    def _emit(
+        self,
+        rule: str,
+        message: str,
+        configs: Iterable[Config],
+        severity: Severity | None = None,
+    ) -> list[Finding]:
         d = self.d
-        return findings(rule, d.path, d.line, d.column, message, configs, target=d.target)
+        return findings(
+            rule, d.path, d.line, d.column, message, configs, target=d.target, severity=severity
+        )
 
     def _exists_in(self) -> list[int]:
         return [v for v in self.stdlib if self.d.target in self.stdlib[v]]
@@ -260,11 +269,20 @@ class _Check:
                 if "(" in split_symbol(d.target)[1]
                 else ""
             )
-            message = (
+            head = (
                 f"`{d.local}` is declared as `{local}` but `{d.target}` has {noun} `{remote}` "
-                f"in Go {spans(c[0] for c in configs)}{method}. No toolchain checks this: "
-                "a mismatch corrupts memory at run time"
+                f"in Go {spans(c[0] for c in configs)}{method}"
             )
+            if abi_stand_in(local, remote):
+                # Same words in the same places: it runs, but the declaration hides the type.
+                message = (
+                    f"{head}. Only `unsafe.Pointer` stands in for pointer types, so the call "
+                    "works at run time; record the pair (`local` and `remote`) in the registry "
+                    "to accept it, and re-check it when the standard library changes"
+                )
+                out += self._emit("signature-mismatch", message, configs, Severity.WARNING)
+                continue
+            message = f"{head}. No toolchain checks this: a mismatch corrupts memory at run time"
             out += self._emit("signature-mismatch", message, configs)
         return out
 

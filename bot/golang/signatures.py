@@ -193,3 +193,72 @@ _RENDER = {
     "parenthesized_type": _parenthesized,
     "type_elem": _type_elem,
 }
+
+
+def _split_top(text: str) -> list[str]:
+    """Split a canonical list on the commas outside brackets."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:i].strip())
+            start = i + 1
+    last = text[start:].strip()
+    return [*out, last] if last else out
+
+
+def split_signature(signature: str) -> tuple[list[str], list[str]] | None:
+    """``func(A, B) (R, S)`` → (["A", "B"], ["R", "S"]); None when not a func signature."""
+    if not signature.startswith("func("):
+        return None
+    depth = 0
+    for i in range(4, len(signature)):
+        depth += {"(": 1, ")": -1}.get(signature[i], 0)
+        if depth == 0:
+            params, rest = signature[5:i], signature[i + 1 :].strip()
+            break
+    else:
+        return None
+    if rest.startswith("(") and rest.endswith(")"):
+        results = _split_top(rest[1:-1])
+    else:
+        results = [rest] if rest else []
+    return _split_top(params), results
+
+
+def pointer_shaped(t: str) -> bool:
+    """One pointer word the garbage collector sees: ``*T``, ``unsafe.Pointer``, maps, chans
+    and funcs."""
+    return t == "unsafe.Pointer" or t.startswith(
+        ("*", "map[", "chan ", "chan<-", "<-chan", "func(")
+    )
+
+
+def _compatible(a: str, b: str) -> bool:
+    """Equal, or an opaque ``unsafe.Pointer`` for a pointer-shaped type. A pointer to a
+    mirrored struct (``*mine.hiter`` for ``*reflect.hiter``) is not: its layout may differ."""
+    if a == b:
+        return True
+    return (a == "unsafe.Pointer" and pointer_shaped(b)) or (
+        b == "unsafe.Pointer" and pointer_shaped(a)
+    )
+
+
+def abi_stand_in(local: str, remote: str) -> bool:
+    """Whether ``local`` differs from ``remote`` only by ``unsafe.Pointer`` standing in for
+    pointer-shaped types (``*runtime.g``): same parameters and results, position by position,
+    so the call works at run time though the declaration hides the real type."""
+    if local == remote:
+        return False
+    a, b = split_signature(local), split_signature(remote)
+    if a is None or b is None:
+        return a is None and b is None and _compatible(local, remote)
+    (pa, ra), (pb, rb) = a, b
+    return (
+        len(pa) == len(pb)
+        and len(ra) == len(rb)
+        and all(_compatible(x, y) for x, y in zip(pa + ra, pb + rb, strict=True))
+    )

@@ -273,3 +273,13 @@ func unsafe_NewArray(t uintptr, n int) unsafe.Pointer
     again = run_review(ReviewRequest(workspace({"p.go": src}), config), load_stdlib)
     assert [f.line for f in again.report.findings if f.rule == "signature-mismatch"] == [8]
     assert "unsafe.Pointer" in stand_in.message
+
+
+def test_text_output_of_a_finding_without_versions_has_no_empty_scope() -> None:
+    from bot.report import text as text_report
+
+    r = review({"p.go": PULLS}, "go: [1.22\n")
+    out = text_report.render(r.report).splitlines()
+    (line,) = [ln for ln in out if ln.endswith("[config-error]")]
+    assert line.startswith(".github/linkname-bot.yml:2:1: error: invalid YAML")
+    assert "(Go" not in line and line.endswith("could not be read [config-error]")

@@ -11,8 +11,10 @@ from bot.rules import RULES
 def render(report: Report) -> str:
     lines = []
     for f in report.findings:
-        scope = f" (Go {_versions(f.go)}"
-        scope += f"; {', '.join(f.platforms)})" if f.platforms != report.platforms else ")"
+        scope = ""
+        if f.go:  # findings on the policy file apply to no particular version
+            scope = f" (Go {_versions(f.go)}"
+            scope += f"; {', '.join(f.platforms)})" if f.platforms != report.platforms else ")"
         lines.append(f"{f.path}:{f.line}:{f.column}: {f.severity}: {f.message}{scope} [{f.rule}]")
         if f.suggestion:
             lines.extend("    " + s for s in f.suggestion.splitlines())

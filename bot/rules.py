@@ -16,36 +16,57 @@ class Rule:
     id: str
     severity: Severity
     summary: str
+    family: str  # "compile" (what cmd/compile says), "link", "policy" or "parse"
 
     @property
     def help_uri(self) -> str:
         return f"{DOCS_BASE}{self.id}.md"
 
 
+def _compile(rule_id: str, severity: Severity, summary: str) -> Rule:
+    return Rule(rule_id, severity, summary, "compile")
+
+
+def _link(rule_id: str, severity: Severity, summary: str) -> Rule:
+    return Rule(rule_id, severity, summary, "link")
+
+
+def _policy(rule_id: str, severity: Severity, summary: str) -> Rule:
+    return Rule(rule_id, severity, summary, "policy")
+
+
+def _parse(rule_id: str, severity: Severity, summary: str) -> Rule:
+    return Rule(rule_id, severity, summary, "parse")
+
+
 _RULES = [
     # What cmd/compile rejects (or silently ignores).
-    Rule("malformed-directive", E, "the directive has the wrong number of fields"),
-    Rule("missing-unsafe-import", E, "the file uses //go:linkname without importing unsafe"),
-    Rule("unknown-local", E, "the local name is not a package-level func or var"),
-    Rule("instantiated-target", E, "the target names a generic instantiation"),
-    Rule("generic-local", E, "a generic func without a body cannot be linknamed"),
-    Rule("duplicate-directive", E, "the same local is linknamed twice"),
-    Rule("misplaced-directive", E, "the directive follows code on the same line"),
-    Rule("ignored-directive", W, "the compiler silently ignores this near-miss directive"),
+    _compile("malformed-directive", E, "the directive has the wrong number of fields"),
+    _compile("missing-unsafe-import", E, "the file uses //go:linkname without importing unsafe"),
+    _compile("unknown-local", E, "the local name is not a package-level func or var"),
+    _compile("instantiated-target", E, "the target names a generic instantiation"),
+    _compile("generic-local", E, "a generic func without a body cannot be linknamed"),
+    _compile("duplicate-directive", E, "the same local is linknamed twice"),
+    _compile("misplaced-directive", E, "the directive follows code on the same line"),
+    _compile("ignored-directive", W, "the compiler silently ignores this near-miss directive"),
     # What cmd/link of each version does.
-    Rule("invalid-reference", E, "the linker refuses this pull of a standard-library symbol"),
-    Rule("undefined-target", E, "the target does not exist in the standard library"),
-    Rule("duplicate-definition", E, "a push defines a symbol the standard library already defines"),
-    Rule("platform-only", W, "the target exists on some platforms the file builds on, not all"),
-    Rule("signature-mismatch", E, "the local declaration disagrees with the target's signature"),
+    _link("invalid-reference", E, "the linker refuses this pull of a standard-library symbol"),
+    _link("undefined-target", E, "the target does not exist in the standard library"),
+    _link(
+        "duplicate-definition", E, "a push defines a symbol the standard library already defines"
+    ),
+    _link("platform-only", W, "the target exists on some platforms the file builds on, not all"),
+    _link("signature-mismatch", E, "the local declaration disagrees with the target's signature"),
     # The repository's own policy.
-    Rule("unknown-target", N, "the target is not in the repository's registry of known targets"),
-    Rule("registry-mismatch", W, "the declaration disagrees with the registry entry"),
-    Rule("stale-registry-entry", W, "a registry entry no longer matches the standard library"),
-    Rule("handshake-incomplete", W, "one side of a linkname handshake is missing"),
-    Rule("unjustified-suppression", W, "a //linkname:ignore comment gives no reason"),
-    Rule("config-error", E, "the repository's linkname-bot configuration is invalid"),
-    Rule("parse-error", N, "part of the file could not be parsed; directives there may be missed"),
+    _policy("unknown-target", N, "the target is not in the repository's registry of known targets"),
+    _policy("registry-mismatch", W, "the declaration disagrees with the registry entry"),
+    _policy("stale-registry-entry", W, "a registry entry no longer matches the standard library"),
+    _policy("handshake-incomplete", W, "one side of a linkname handshake is missing"),
+    _policy("unjustified-suppression", W, "a //linkname:ignore comment gives no reason"),
+    _policy("config-error", E, "the repository's linkname-bot configuration is invalid"),
+    _parse(
+        "parse-error", N, "part of the file could not be parsed; directives there may be missed"
+    ),
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}
@@ -53,3 +74,8 @@ RULES: dict[str, Rule] = {r.id: r for r in _RULES}
 
 def rule(rule_id: str) -> Rule:
     return RULES[rule_id]
+
+
+def family(name: str) -> frozenset[str]:
+    """The ids of one family of rules."""
+    return frozenset(r.id for r in _RULES if r.family == name)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
+from bot.rules import family
 
 U = 'package p\n\nimport _ "unsafe"\n\n'
 CLEAN = U + "//go:linkname nt runtime.nanotime\nfunc nt() int64\n"
@@ -28,17 +29,7 @@ FINDING_KEYS = [
 ]
 
 
-COMPILE_RULES = {
-    "malformed-directive",
-    "missing-unsafe-import",
-    "unknown-local",
-    "instantiated-target",
-    "generic-local",
-    "duplicate-directive",
-    "misplaced-directive",
-    "ignored-directive",
-    "parse-error",
-}
+COMPILE_RULES = family("compile") | family("parse")
 
 
 def compile_level(doc: dict[str, Any]) -> list[dict[str, Any]]:

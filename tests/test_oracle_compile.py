@@ -36,20 +36,10 @@ import pytest
 from bot.analyse.engine import Workspace, analyse
 from bot.findings import Finding, Severity
 from bot.golang.source import GoFile, read_file
+from bot.rules import family
 from tests import toolchains
 
-COMPILE_RULES = frozenset(
-    {
-        "malformed-directive",
-        "missing-unsafe-import",
-        "unknown-local",
-        "instantiated-target",
-        "generic-local",
-        "duplicate-directive",
-        "misplaced-directive",
-        "ignored-directive",
-    }
-)
+COMPILE_RULES = family("compile")
 PARSE_STAGE = frozenset({"misplaced-directive", "malformed-directive"})
 TYPES_STAGE = frozenset({"generic-local"})
 AT_DIRECTIVE = frozenset(

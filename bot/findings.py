@@ -1,4 +1,10 @@
-"""The one result type every check produces and every reporter renders."""
+"""The one result type every check produces and every reporter renders.
+
+Modelled on go/analysis's ``Diagnostic``: a position and an end, a rule (category) with a
+documentation page, a message, related positions, and suggested fixes as text edits. A finding
+also carries the configurations it holds in (Go versions × platforms × build settings), so no
+reporter has to re-derive them.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ class Severity(StrEnum):
     """What a finding means, the same everywhere.
 
     ``error``: some Go version in the window fails to build it, or it is certainly wrong at run
-    time. ``warning``: it builds but is fragile or suspicious. ``notice``: information.
+    time. ``warning``: it builds but is fragile or unverifiable. ``notice``: information.
     """
 
     ERROR = "error"
@@ -23,8 +29,66 @@ class Severity(StrEnum):
 
 
 @dataclass(frozen=True, order=True)
+class Related:
+    """Another place that explains a finding: the declaration, the other side of a handshake,
+    the registry entry."""
+
+    path: str
+    line: int
+    column: int = 1
+    message: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, order=True)
+class TextEdit:
+    """Replace the text from (line, column) up to (end_line, end_column), 1-based, end exclusive.
+    An insertion has start == end."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    new_text: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "new_text": self.new_text,
+        }
+
+
+@dataclass(frozen=True, order=True)
+class Fix:
+    """A suggested fix: a verb phrase ("Add runtime.nanotime to the registry") and its edits."""
+
+    message: str
+    edits: tuple[TextEdit, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"message": self.message, "edits": [e.to_json() for e in self.edits]}
+
+
+@dataclass(frozen=True, order=True)
 class Finding:
-    """One problem (or piece of advice) at one place in one file."""
+    """One problem (or piece of advice) at one place in one file.
+
+    ``go`` and ``platforms`` are the configurations the finding holds in. ``settings`` names the
+    build settings beyond a plain ``go build`` that the finding needs ("race", "cgo",
+    "GOAMD64=v3", "go test", "tag:NAME"): empty means it holds in a plain build.
+    """
 
     path: str
     line: int
@@ -36,6 +100,11 @@ class Finding:
     go: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()
     suggestion: str | None = field(default=None, compare=False)
+    settings: tuple[str, ...] = ()
+    end_line: int | None = field(default=None, compare=False)
+    end_column: int | None = field(default=None, compare=False)
+    related: tuple[Related, ...] = field(default=(), compare=False)
+    fixes: tuple[Fix, ...] = field(default=(), compare=False)
 
     def with_severity(self, severity: Severity) -> Finding:
         return replace(self, severity=severity)
@@ -52,4 +121,9 @@ class Finding:
             "platforms": list(self.platforms),
             "message": self.message,
             "suggestion": self.suggestion,
+            "settings": list(self.settings),
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "related": [r.to_json() for r in self.related],
+            "fixes": [f.to_json() for f in self.fixes],
         }

@@ -26,6 +26,11 @@ FINDING_KEYS = [
     "platforms",
     "message",
     "suggestion",
+    "settings",
+    "end_line",
+    "end_column",
+    "related",
+    "fixes",
 ]
 
 
@@ -78,6 +83,9 @@ def assert_contract(doc: dict[str, Any]) -> None:
         assert f["severity"] in ("error", "warning", "notice")
         assert f["target"] is None or isinstance(f["target"], str)
         assert f["suggestion"] is None or isinstance(f["suggestion"], str)
+        assert all(isinstance(s, str) and s for s in f["settings"])
+        assert all(set(r) == {"path", "line", "column", "message"} for r in f["related"])
+        assert all(set(x) == {"message", "edits"} and x["edits"] for x in f["fixes"])
         assert set(f["go"]) <= set(doc["go"]) and set(f["platforms"]) <= set(doc["platforms"])
 
 

@@ -11,10 +11,10 @@ from typing import Annotated
 
 import typer
 
-from bot.analyse.engine import Report
 from bot.analyse.review import run_review
 from bot.fetch import local_review
 from bot.fetch.local_files import InputError
+from bot.findings import Report
 from bot.report import github as github_report
 from bot.report import json as json_report
 from bot.report import sarif as sarif_report

@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal
+
+from bot.golang.symbols import split_symbol
+from bot.versions import Config, labels, platforms_of, versions_of
+
+if TYPE_CHECKING:
+    from bot.golang.source import Decl
 
 
 class Severity(StrEnum):
@@ -126,4 +133,71 @@ class Finding:
             "end_column": self.end_column,
             "related": [r.to_json() for r in self.related],
             "fixes": [f.to_json() for f in self.fixes],
+        }
+
+
+Kind = Literal["push", "pull", "export", "receive", "unknown"]
+Object = Literal["func", "var"]
+
+
+@dataclass(frozen=True)
+class Directive:
+    """A directive as the compiler resolves it in a set of configurations."""
+
+    path: str
+    line: int
+    column: int
+    local: str
+    target: str  # the linker symbol: explicit, or the package's own for one-argument forms
+    explicit: bool
+    kind: Kind
+    object: Object | None
+    configs: frozenset[Config]
+    package: str  # the referencing package's import path
+    std: bool = False  # //go:linknamestd
+    decl: Decl | None = None
+    decl_path: str | None = None
+    signature: str | None = None
+
+    @property
+    def go(self) -> tuple[str, ...]:
+        return versions_of(self.configs)
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return platforms_of(self.configs)
+
+    @property
+    def target_package(self) -> str:
+        """The import path part of the target symbol (``runtime`` of ``runtime.nanotime``)."""
+        return split_symbol(self.target)[0]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "local": self.local,
+            "target": self.target,
+            "kind": self.kind,
+            "object": self.object,
+            "go": list(self.go),
+            "platforms": list(self.platforms),
+        }
+
+
+@dataclass
+class Report:
+    versions: tuple[int, ...]
+    platforms: tuple[str, ...]
+    directives: list[Directive] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "version": 1,
+            "go": list(labels(self.versions)),
+            "platforms": list(self.platforms),
+            "directives": [d.to_json() for d in self.directives],
+            "findings": [f.to_json() for f in self.findings],
         }

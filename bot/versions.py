@@ -71,3 +71,11 @@ def parse_platform(text: str) -> str:
     if not sep or not goos or not goarch or "/" in goarch:
         raise SpecError(f"a platform is GOOS/GOARCH, got {text!r}")
     return f"{goos}/{goarch}"
+
+
+def versions_of(configs: Iterable[Config]) -> tuple[str, ...]:
+    return labels(v for v, _ in configs)
+
+
+def platforms_of(configs: Iterable[Config]) -> tuple[str, ...]:
+    return tuple(sorted({p for _, p in configs}))

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.analyse.directives import split_symbol, symbol_prefix
 from bot.analyse.engine import Report, Workspace, analyse
+from bot.golang.symbols import split_symbol, symbol_prefix
 
 U = 'package p\n\nimport _ "unsafe"\n\n'  # 4 lines: a body starts on line 5
 GOMOD = "module example.com/m\n\ngo 1.21\n"

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from bot.publish.actions import ACTION_ADD_REGISTRY, ACTION_RECHECK
 from bot.queue.jobs import (
-    ACTION_ADD_REGISTRY,
-    ACTION_RECHECK,
     AddRegistryJob,
     CommandReplyJob,
     Job,

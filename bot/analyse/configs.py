@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from bot.versions import Config, labels
+from bot.versions import Config, labels, platforms_of, versions_of
+
+__all__ = ["platforms_of", "rectangles", "versions_of"]
 
 
 def rectangles(configs: Iterable[Config]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -24,11 +26,3 @@ def rectangles(configs: Iterable[Config]) -> list[tuple[tuple[str, ...], tuple[s
         (labels(versions), tuple(sorted(platforms)))
         for platforms, versions in sorted(groups.items(), key=lambda kv: kv[1][0])
     ]
-
-
-def versions_of(configs: Iterable[Config]) -> tuple[str, ...]:
-    return labels(v for v, _ in configs)
-
-
-def platforms_of(configs: Iterable[Config]) -> tuple[str, ...]:
-    return tuple(sorted({p for _, p in configs}))

@@ -9,83 +9,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Literal
 
-from bot.analyse.configs import platforms_of, versions_of
 from bot.analyse.package import Package, SourceFile
+from bot.findings import Directive, Kind, Object
 from bot.golang.directives import DirectiveText
 from bot.golang.source import Decl
+from bot.golang.symbols import symbol_prefix
 from bot.versions import Config
 
-Kind = Literal["push", "pull", "export", "receive", "unknown"]
-Object = Literal["func", "var"]
-
-
-def symbol_prefix(import_path: str) -> str:
-    """``objabi.PathToPrefix``: the linker's spelling of a package path."""
-    slash = import_path.rfind("/")
-    out = []
-    for i, ch in enumerate(import_path):
-        if ch <= " " or ch in '%"' or ord(ch) >= 0x7F or (ch == "." and i > slash):
-            out.append("%" + format(ord(ch), "02x") if ord(ch) < 0x100 else ch)
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-@dataclass(frozen=True)
-class Directive:
-    """A directive as the compiler resolves it in a set of configurations."""
-
-    path: str
-    line: int
-    column: int
-    local: str
-    target: str  # the linker symbol: explicit, or the package's own for one-argument forms
-    explicit: bool
-    kind: Kind
-    object: Object | None
-    configs: frozenset[Config]
-    package: str  # the referencing package's import path
-    std: bool = False  # //go:linknamestd
-    decl: Decl | None = None
-    decl_path: str | None = None
-    signature: str | None = None
-
-    @property
-    def go(self) -> tuple[str, ...]:
-        return versions_of(self.configs)
-
-    @property
-    def platforms(self) -> tuple[str, ...]:
-        return platforms_of(self.configs)
-
-    @property
-    def target_package(self) -> str:
-        """The import path part of the target symbol (``runtime`` of ``runtime.nanotime``)."""
-        return split_symbol(self.target)[0]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "local": self.local,
-            "target": self.target,
-            "kind": self.kind,
-            "object": self.object,
-            "go": list(self.go),
-            "platforms": list(self.platforms),
-        }
-
-
-def split_symbol(symbol: str) -> tuple[str, str]:
-    """``a/b%2ec.F`` → (``a/b.c``, ``F``); ``runtime.(*m).f`` → (``runtime``, ``(*m).f``)."""
-    slash = symbol.rfind("/")
-    dot = symbol.find(".", slash + 1)
-    if dot < 0:
-        return "", symbol
-    return symbol[:dot].replace("%2e", ".").replace("%2E", "."), symbol[dot + 1 :]
+__all__ = ["Directive", "Kind", "Object", "Resolution", "kind_of", "resolve", "to_directive"]
 
 
 def kind_of(decl: Decl | None, explicit: bool) -> Kind:

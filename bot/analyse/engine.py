@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.analyse.compile_rules import check_package
-from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
 from bot.analyse.link_rules import check_links
 from bot.analyse.package import MARKER, Package, SourceFile, group_packages
-from bot.findings import Finding
+from bot.findings import Finding, Report
 from bot.golang.gomod import GoMod, parse_gomod
 from bot.golang.source import package_clause
 from bot.stdlib.facts import StdlibWindow
-from bot.versions import DEFAULT_PLATFORMS, default_window, labels
+
+__all__ = ["Report", "Workspace", "analyse", "import_path_for", "module_of", "window_for"]
+
+from bot.versions import DEFAULT_PLATFORMS, default_window
 
 
 @dataclass(frozen=True)
@@ -36,23 +38,6 @@ class Workspace:
             posixpath.dirname(p): parse_gomod(data.decode("utf-8", "replace"))
             for p, data in self.files.items()
             if posixpath.basename(p) == "go.mod"
-        }
-
-
-@dataclass
-class Report:
-    versions: tuple[int, ...]
-    platforms: tuple[str, ...]
-    directives: list[Directive] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "version": 1,
-            "go": list(labels(self.versions)),
-            "platforms": list(self.platforms),
-            "directives": [d.to_json() for d in self.directives],
-            "findings": [f.to_json() for f in self.findings],
         }
 
 

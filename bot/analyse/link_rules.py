@@ -14,10 +14,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.analyse.directives import Directive, split_symbol
+from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
 from bot.findings import Finding, Severity
 from bot.golang.signatures import abi_stand_in
+from bot.golang.symbols import split_symbol
 from bot.stdlib.facts import StdlibWindow, Symbol, VersionFacts
 from bot.stdlib.linker import Verdict, verdict
 from bot.versions import Config, label

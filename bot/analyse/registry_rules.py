@@ -9,25 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Protocol
 
 import yaml
 
-from bot.analyse.directives import Directive, split_symbol
+from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
 from bot.findings import Finding, Severity
+from bot.golang.symbols import split_symbol
 from bot.policy.config import CONFIG_PATH, Entry, Policy
+from bot.stdlib.query import StdQuery
 from bot.versions import Config, label
-
-
-class StdQuery(Protocol):
-    """What registry rules need to know about the standard library, per Go version."""
-
-    def is_std(self, symbol: str, version: int) -> bool: ...
-    def exists(self, symbol: str, version: int) -> bool: ...
-    def pullable(self, symbol: str, version: int, from_package: str) -> bool: ...
-    def signature(self, symbol: str, version: int) -> str | None: ...
-    def hall_of_shame(self, symbol: str, version: int) -> tuple[str, ...]: ...
 
 
 def check_registry(

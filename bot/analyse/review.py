@@ -12,15 +12,16 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.analyse.directives import Directive
-from bot.analyse.engine import Report, Workspace, analyse, import_path_for, window_for
-from bot.analyse.registry_rules import StdQuery, check_handshakes, check_registry
-from bot.findings import Finding, Severity
+from bot.analyse.engine import Workspace, analyse, import_path_for, window_for
+from bot.analyse.registry_rules import check_handshakes, check_registry
+from bot.findings import Finding, Report, Severity
 from bot.golang.source import package_clause
 from bot.policy.config import Policy, parse_config
 from bot.policy.suppress import apply_suppressions
 from bot.rules import RULES
 from bot.scope.scope import FileScope
 from bot.stdlib.facts import StdlibWindow
+from bot.stdlib.query import StdQuery
 from bot.versions import Config, parse_version
 
 Conclusion = Literal["success", "neutral", "failure"]

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from bot.analyse.review import Conclusion, Review
 from bot.findings import Finding, Severity
+from bot.publish.actions import ACTION_ADD_REGISTRY
 from bot.publish.review_comments import ICON, directive_text, fenced, go_span, rule_link, where
-from bot.queue.jobs import ACTION_ADD_REGISTRY
 from bot.rules import RULES
 from bot.versions import label
 

@@ -9,10 +9,6 @@ from pydantic import BaseModel, Field, TypeAdapter, model_validator
 # Author associations that may run slash commands without asking the permission API.
 TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
-# Identifiers of the check run's buttons (``requested_action``; GitHub allows 20 characters).
-ACTION_ADD_REGISTRY = "add-registry"
-ACTION_RECHECK = "recheck"
-
 
 class RepoRef(BaseModel):
     installation_id: int

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.analyse.engine import Report
-from bot.findings import Severity
+from bot.findings import Report, Severity
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "notice"}
 

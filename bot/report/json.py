@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.analyse.engine import Report
+from bot.findings import Report
 
 
 def render(report: Report) -> str:

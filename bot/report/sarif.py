@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.analyse.engine import Report
-from bot.findings import Finding, Severity
+from bot.findings import Finding, Report, Severity
 from bot.policy.edit import entry_edit
 from bot.rules import RULES
 

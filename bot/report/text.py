@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.analyse.engine import Report
+from bot.findings import Report
 from bot.rules import RULES
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
-from bot.analyse.directives import symbol_prefix
+from bot.golang.symbols import symbol_prefix
 
 AsmKind = Literal["func", "var"]
 

@@ -39,7 +39,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.analyse.directives import split_symbol
+from bot.golang.symbols import split_symbol
 from bot.stdlib import codec
 
 SymbolKind = Literal["func", "var", "method"]

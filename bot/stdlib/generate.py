@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.analyse.directives import split_symbol, symbol_prefix
 from bot.golang.constraints import DefaultBuild, build_header, file_configs
 from bot.golang.source import GoFile, package_clause, read_file
+from bot.golang.symbols import split_symbol, symbol_prefix
 from bot.stdlib import codec
 from bot.stdlib.asm import asm_symbols
 from bot.versions import DEFAULT_PLATFORMS, parse_version

@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.analyse.directives import split_symbol
+from bot.golang.symbols import split_symbol
 from bot.stdlib.facts import Symbol, VersionFacts
 
 #: GOARCHes with register-ABI wrappers (``buildcfg.Experiment.RegabiWrappers``).

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.analyse.directives import split_symbol
-from bot.analyse.registry_rules import StdQuery
+from bot.golang.symbols import split_symbol
 from bot.stdlib.facts import StdlibWindow, Symbol, available_versions, load_window
 from bot.stdlib.linker import verdict
+from bot.stdlib.query import StdQuery
 
 
 class WindowQuery:

@@ -8,9 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot.publish.actions import ACTION_ADD_REGISTRY, ACTION_RECHECK
 from bot.queue.jobs import (
-    ACTION_ADD_REGISTRY,
-    ACTION_RECHECK,
     AddRegistryJob,
     CommandReplyJob,
     Job,

@@ -10,6 +10,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import yaml
 
+from bot.resources import shipped
+
 PLACEHOLDER = "${PUBLIC_URL}"
 MANIFEST_NAME = "app.yml"
 _ORG = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
@@ -20,8 +22,8 @@ class ManifestError(ValueError):
 
 
 def manifest_candidates() -> list[Path]:
-    """Where ``app.yml`` is looked for: the working directory, then the source checkout."""
-    return [Path.cwd() / MANIFEST_NAME, Path(__file__).resolve().parents[2] / MANIFEST_NAME]
+    """Where ``app.yml`` is looked for: the working directory, then the one the package ships."""
+    return [Path.cwd() / MANIFEST_NAME, shipped(MANIFEST_NAME)]
 
 
 def load_manifest(path: Path | None = None) -> dict[str, Any]:

@@ -40,12 +40,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.golang.symbols import split_symbol
+from bot.resources import shipped
 from bot.stdlib import codec
 
 SymbolKind = Literal["func", "var", "method"]
 Platforms = frozenset[str]
 
-REGISTRY = Path(__file__).resolve().parent.parent.parent / "registry" / "stdlib"
+REGISTRY = shipped("stdlib")
 MANIFEST = "MANIFEST.json"
 
 

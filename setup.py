@@ -12,7 +12,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bot.resources import SOURCES  # noqa: E402
+from bot.resources import SOURCES
 
 
 class BuildPyWithData(build_py):

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.golang.symbols import split_symbol
-from bot.versions import Config, labels, platforms_of, versions_of
+from bot.versions import Config, labels, parse_version, platforms_of, versions_of
 
 if TYPE_CHECKING:
     from bot.golang.source import Decl
@@ -112,6 +112,16 @@ class Finding:
     end_column: int | None = field(default=None, compare=False)
     related: tuple[Related, ...] = field(default=(), compare=False)
     fixes: tuple[Fix, ...] = field(default=(), compare=False)
+
+    @property
+    def versions(self) -> tuple[int, ...]:
+        """The Go minor versions of ``go`` (whose labels ``bot.versions.label`` wrote)."""
+        return tuple(parse_version(g) for g in self.go)
+
+    @property
+    def configs(self) -> frozenset[Config]:
+        """The (version, platform) configurations the finding holds in."""
+        return frozenset((v, p) for v in self.versions for p in self.platforms)
 
     def with_severity(self, severity: Severity) -> Finding:
         return replace(self, severity=severity)

@@ -13,10 +13,18 @@ DOCS_BASE = "https://github.com/linkname-bot/linkname-bot/blob/main/docs/rules/"
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule: its id, default severity, one-line summary and family.
+
+    ``build_failure``: an error of this rule predicts that a build fails (what cmd/compile or
+    cmd/link of some version says). Such a finding is never graded below ``error`` by a
+    repository's policy, and a registry entry never vouches for the directive.
+    """
+
     id: str
     severity: Severity
     summary: str
     family: str  # "compile" (what cmd/compile says), "link", "policy" or "parse"
+    build_failure: bool = False
 
     @property
     def help_uri(self) -> str:
@@ -24,11 +32,11 @@ class Rule:
 
 
 def _compile(rule_id: str, severity: Severity, summary: str) -> Rule:
-    return Rule(rule_id, severity, summary, "compile")
+    return Rule(rule_id, severity, summary, "compile", build_failure=severity is E)
 
 
-def _link(rule_id: str, severity: Severity, summary: str) -> Rule:
-    return Rule(rule_id, severity, summary, "link")
+def _link(rule_id: str, severity: Severity, summary: str, *, build_failure: bool = True) -> Rule:
+    return Rule(rule_id, severity, summary, "link", build_failure=build_failure and severity is E)
 
 
 def _policy(rule_id: str, severity: Severity, summary: str) -> Rule:
@@ -56,7 +64,12 @@ _RULES = [
         "duplicate-definition", E, "a push defines a symbol the standard library already defines"
     ),
     _link("platform-only", W, "the target exists on some platforms the file builds on, not all"),
-    _link("signature-mismatch", E, "the local declaration disagrees with the target's signature"),
+    _link(
+        "signature-mismatch",
+        E,
+        "the local declaration disagrees with the target's signature",
+        build_failure=False,  # it builds; it is wrong at run time
+    ),
     # The repository's own policy.
     _policy("unknown-target", N, "the target is not in the repository's registry of known targets"),
     _policy("registry-mismatch", W, "the declaration disagrees with the registry entry"),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.findings import Severity
+from bot.findings import Severity, TextEdit
 from bot.policy.config import parse_config
+from bot.policy.edit import add_entries, registry_fix
 from bot.policy.suppress import read_suppressions
 
 
@@ -101,3 +102,34 @@ def test_suppressions() -> None:
         (3, ["unknown-target"], "", True),
         (4, [], "", True),
     ]
+
+
+def _apply(text: str | None, edit: TextEdit) -> str:
+    old = text or ""
+    lines = old.split("\n")
+
+    def offset(line: int, column: int) -> int:
+        return sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
+
+    start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
+    return old[:start] + edit.new_text + old[end:]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "go: '1.23'\n",
+        "go: '1.23'\nknown:\n  - target: runtime.a\n    local: func()\n# tail\n",
+        "known: []  # none yet\nfail_on: [error]\n",
+    ],
+)
+def test_registry_fix_is_the_text_edit_add_entries_makes(text: str | None) -> None:
+    entry = "- target: runtime.nanotime\n  local: func() int64"
+    policy = parse_config(text, ".github/linkname-bot.yml")
+    fix = registry_fix(policy, entry)
+    assert fix is not None and fix.message.startswith("Add runtime.nanotime to the registry")
+    (edit,) = fix.edits
+    assert edit.path == ".github/linkname-bot.yml"
+    assert _apply(text, edit) == add_entries(text, [entry])
+    assert parse_config(_apply(text, edit)).entries_for("runtime.nanotime")

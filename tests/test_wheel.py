@@ -70,9 +70,7 @@ def test_wheel_ships_facts_and_manifest(installed: Path, tmp_path: Path) -> None
     )
     assert out.returncode == 1, out.stderr
     doc = json.loads(out.stdout)
-    assert [f["rule"] for f in doc["findings"] if f["severity"] == "error"] == [
-        "invalid-reference"
-    ]
+    assert [f["rule"] for f in doc["findings"] if f["severity"] == "error"] == ["invalid-reference"]
     where = subprocess.run(
         [
             str(installed),

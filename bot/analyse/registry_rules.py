@@ -17,6 +17,7 @@ from bot.analyse.emit import findings
 from bot.findings import Finding, Severity
 from bot.golang.symbols import split_symbol
 from bot.policy.config import CONFIG_PATH, Entry, Policy
+from bot.policy.edit import registry_fix
 from bot.stdlib.query import StdQuery
 from bot.versions import Config, label
 
@@ -77,6 +78,8 @@ def _unknown_target(
             f"the registry knows `{d.target}` only for other Go versions; widen its `go` "
             "range or add the entry below"
         )
+    entry = suggest_entry(d, std, window)
+    fix = registry_fix(policy, entry)
     return findings(
         "unknown-target",
         d.path,
@@ -85,8 +88,9 @@ def _unknown_target(
         message,
         missing,
         target=d.target,
-        suggestion=suggest_entry(d, std, window),
+        suggestion=entry,
         severity=severity,
+        fixes=(fix,) if fix is not None else (),
     )
 
 

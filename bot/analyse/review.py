@@ -22,7 +22,7 @@ from bot.rules import RULES
 from bot.scope.scope import FileScope
 from bot.stdlib.facts import StdlibWindow
 from bot.stdlib.query import StdQuery
-from bot.versions import Config, parse_version
+from bot.versions import Config
 
 Conclusion = Literal["success", "neutral", "failure"]
 
@@ -75,16 +75,13 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
     return Review(report, policy, conclusion(report.findings, policy))
 
 
-#: Link-level errors after which a registry entry would vouch for a build that cannot work.
-_LINK_FAILURES = frozenset({"invalid-reference", "undefined-target", "duplicate-definition"})
-
-
 def _link_failures(found: list[Finding]) -> dict[tuple[str, int], frozenset[Config]]:
+    """Where the linker fails each directive: a registry entry must not vouch for those."""
     out: dict[tuple[str, int], set[Config]] = {}
     for f in found:
-        if f.rule in _LINK_FAILURES:
-            configs = out.setdefault((f.path, f.line), set())
-            configs.update((parse_version(g), p) for g in f.go for p in f.platforms)
+        r = RULES[f.rule]
+        if r.family == "link" and r.build_failure:
+            out.setdefault((f.path, f.line), set()).update(f.configs)
     return {k: frozenset(v) for k, v in out.items()}
 
 
@@ -144,14 +141,10 @@ def _override(found: list[Finding], policy: Policy) -> list[Finding]:
         if sev is None:
             continue
         # A build failure is never downgraded below error by configuration.
-        if f.severity is Severity.ERROR and f.rule not in _SOFT_ERRORS and sev is not f.severity:
+        if f.severity is Severity.ERROR and RULES[f.rule].build_failure:
             sev = Severity.ERROR
         out.append(f if sev is f.severity else f.with_severity(sev))
     return out
-
-
-#: Error rules a repository may re-grade: they do not predict a build failure.
-_SOFT_ERRORS = frozenset({"signature-mismatch", "config-error"})
 
 
 def _in_scope(

@@ -131,6 +131,7 @@ class Policy:
     entries: list[Entry] = field(default_factory=list)
     problems: list[ConfigProblem] = field(default_factory=list)
     config_path: str | None = None
+    text: str | None = None  # the policy file as read (None: there is none)
 
     @property
     def has_registry(self) -> bool:
@@ -198,7 +199,7 @@ def _entries(
 def parse_config(text: str | None, path: str = CONFIG_PATH, read: Any = None) -> Policy:
     """Build the policy from the config text (None: defaults). ``read(path) -> str | None``
     fetches the ``registry_files``; problems in any file are collected, never raised."""
-    policy = Policy(config_path=path if text is not None else None)
+    policy = Policy(config_path=path if text is not None else None, text=text)
     if text is None:
         return policy
     model, lines, problems = _validate(Settings, text, path)

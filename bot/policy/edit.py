@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from bot.policy.config import parse_config
+from bot.findings import Fix, TextEdit
+from bot.policy.config import CONFIG_PATH, Policy, parse_config
 
 NEW_FILE_HEADER = "# linkname-bot policy (docs/configuration.md of linkname-bot)\n"
 
@@ -93,3 +94,26 @@ def entry_edit(text: str | None, entry: str) -> tuple[int, int, str] | None:
     while end < limit - start and old[len(old) - 1 - end] == new[len(new) - 1 - end]:
         end += 1
     return start, len(old) - end - start, new[start : len(new) - end]
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a character offset; columns count characters."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def registry_fix(policy: Policy, entry: str) -> Fix | None:
+    """The fix that adds ``entry`` under ``known:`` of the policy file, as one text edit
+    (a new file when the repository has none); None when the file is not edited by hand."""
+    path = policy.config_path or CONFIG_PATH
+    edit = entry_edit(policy.text, entry)
+    if edit is None:
+        return None
+    offset, deleted, inserted = edit
+    old = policy.text or ""
+    start, end = _position(old, offset), _position(old, offset + deleted)
+    target = entry.splitlines()[0].removeprefix("- ").removeprefix("target:").strip()
+    return Fix(
+        f"Add {target} to the registry in {path}",
+        (TextEdit(path, *start, *end, inserted),),
+    )

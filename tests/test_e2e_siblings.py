@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
+from bot.fetch.pull_request import fetch_snapshot
 from bot.github import GitHubApp, RepoGateway
 from bot.queue import Queue
 from bot.queue.worker import Worker
 from bot.service.review_job import make_handlers
-from bot.service.snapshot import fetch_snapshot
 from bot.stdlib.loader import load_stdlib
 from tests import test_e2e_review as _e2e
 from tests.fakegithub import FakeGitHub, Pull, Repo

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 import structlog
 
 from bot.analyse.review import StdlibLoader, run_review
+from bot.fetch.pull_request import fetch_snapshot
 from bot.github import GitHubApp, PullRequest, RepoGateway
 from bot.github.errors import Conflict, Forbidden, NotFound
 from bot.policy.config import CONFIG_PATH
 from bot.policy.edit import add_entries, edit_is_sound
 from bot.publish.review_comments import fenced
 from bot.queue.jobs import AddRegistryJob
-from bot.service.snapshot import fetch_snapshot
 from bot.stdlib.loader import load_stdlib
 
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})

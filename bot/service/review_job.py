@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 
 from bot.analyse.review import StdlibLoader, run_review
+from bot.fetch.pull_request import fetch_snapshot
 from bot.findings import Finding
 from bot.github import (
     Annotation,
@@ -37,7 +38,6 @@ from bot.queue.jobs import AddRegistryJob, CommandReplyJob, ReviewJob, parse_job
 from bot.queue.worker import PermanentError, superseded
 from bot.scope.scope import FileScope
 from bot.service.add_registry import handle_add_registry
-from bot.service.snapshot import fetch_snapshot
 from bot.stdlib.loader import load_stdlib
 
 CHECK_NAME = "linkname"

@@ -41,7 +41,6 @@ import asyncio
 import posixpath
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, urlsplit
 
 import structlog
 
@@ -60,8 +59,6 @@ Scopes = dict[str, FileScope]
 T = TypeVar("T")
 
 MAX_CONCURRENT = 8  # requests in flight at once for one snapshot (GitHub allows 100)
-FILES_PER_PAGE = 100
-FILES_ENDPOINT = "GET /repos/{owner}/{repo}/pulls/{number}/files"
 
 
 async def _limited(
@@ -79,48 +76,6 @@ async def _limited(
             return await aw
 
     return list(await asyncio.gather(*(one(aw) for aw in aws)))
-
-
-def _last_page(links: Mapping[str | None, Mapping[str, str]]) -> int | None:
-    url = (links.get("last") or {}).get("url")
-    if url is None:
-        return None
-    pages = parse_qs(urlsplit(url).query).get("page")
-    return int(pages[0]) if pages and pages[0].isdigit() else None
-
-
-async def list_files(
-    gw: RepoGateway,
-    number: int,
-    on_first_page: Callable[[list[PullFile]], None] | None = None,
-) -> list[PullFile]:
-    """The changed files: page 1, then every other page at once (GitHub's ``last`` link).
-
-    ``on_first_page`` sees page 1 while the other pages are read (not called when GitHub
-    gives no page count and the pages are followed one by one).
-    """
-    url = f"/repos/{gw.owner}/{gw.repo}/pulls/{number}/files"
-
-    async def page(n: int) -> list[Any]:
-        response = await gw.requester.request(
-            "GET", FILES_ENDPOINT, url, params={"per_page": FILES_PER_PAGE, "page": n}
-        )
-        items: list[Any] = response.json()
-        return items
-
-    first = await gw.requester.request(
-        "GET", FILES_ENDPOINT, url, params={"per_page": FILES_PER_PAGE, "page": 1}
-    )
-    items: list[Any] = first.json()
-    last = _last_page(first.links)
-    if last is None and "next" in first.links:  # no page count: follow the links one by one
-        return await gw.list_pull_files(number)
-    last = min(last or 1, -(-MAX_PULL_FILES // FILES_PER_PAGE))
-    if on_first_page is not None:
-        on_first_page([PullFile.from_json(item) for item in items[:MAX_PULL_FILES]])
-    for chunk in await _limited([page(n) for n in range(2, last + 1)]):
-        items.extend(chunk)
-    return [PullFile.from_json(item) for item in items[:MAX_PULL_FILES]]
 
 
 def _batches(items: Sequence[str], size: int) -> list[list[str]]:
@@ -271,8 +226,10 @@ async def _fetch(
     gw: RepoGateway, pull_number: int, head_sha: str, base_sha: str, packages: _Packages
 ) -> tuple[ReviewRequest, Scopes]:
     # Directories the first page shows directives in are listed while the other pages load.
-    listed = await list_files(
-        gw, pull_number, lambda page: packages.list_dirs(_dirs(page, _to_list))
+    listed = await gw.pull_files(
+        pull_number,
+        lambda page: packages.list_dirs(_dirs(page, _to_list)),
+        concurrency=MAX_CONCURRENT,
     )
     if len(listed) >= MAX_PULL_FILES:
         logger.warning("pull request files truncated", pull_number=pull_number, files=len(listed))

@@ -1,8 +1,8 @@
 """Run one review job: resolve the pull request, fetch, review, publish.
 
-The order of the writes is chosen so that a retry (the worker runs a failed job again) never
-duplicates anything: the check run in progress for the head is re-used, inline comments
-carry fingerprints and those already on the pull request are skipped.
+The job's steps are the pipeline's folders: ``fetch`` (the pull request at its head),
+``analyse`` (``run_review``), ``publish`` (the check run, the review and its threads). This
+module only decides what happens when, with one ``JobContext`` per job.
 """
 
 from __future__ import annotations
@@ -18,33 +18,37 @@ import structlog
 from bot.analyse.review import StdlibLoader, run_review
 from bot.fetch.pull_request import fetch_snapshot
 from bot.findings import Finding
-from bot.github import (
-    Annotation,
-    CheckAction,
-    CheckOutput,
-    GitHubApp,
-    GitHubError,
-    NewReviewComment,
-    PullRequest,
-    RepoGateway,
-    ReviewThread,
-    ValidationFailed,
-)
+from bot.github import GitHubApp, GitHubError, PullRequest, RepoGateway, ReviewThread
 from bot.policy.config import parse_config
-from bot.publish.checkrun import CheckRunOutput, render_check_run
-from bot.publish.fingerprint import extract_fingerprints, fingerprints, stale_threads
-from bot.publish.review_comments import plan_review
+from bot.publish.fingerprint import extract_fingerprints
+from bot.publish.writes import (
+    CHECK_NAME,
+    close_check_run,
+    fail_check_run,
+    open_check_run,
+    publish_review,
+)
+from bot.queue import worker
 from bot.queue.jobs import AddRegistryJob, CommandReplyJob, ReviewJob, parse_job
-from bot.queue.worker import PermanentError, superseded
+from bot.queue.worker import PermanentError
 from bot.scope.scope import FileScope
 from bot.service.add_registry import handle_add_registry
 from bot.stdlib.loader import load_stdlib
 
-CHECK_NAME = "linkname"
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
-MAX_SUMMARY = 65_535
 
 logger = structlog.get_logger("bot.service")
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a review job works with: the repository's gateway, the job, its logger, and how to
+    ask whether a newer job of the same pull request replaced it."""
+
+    gw: RepoGateway
+    job: ReviewJob
+    log: Any
+    superseded: Callable[[], Awaitable[bool]] = worker.superseded
 
 
 @dataclass(frozen=True)
@@ -71,53 +75,6 @@ async def _resolve_pull(gw: RepoGateway, job: ReviewJob) -> PullRequest | None:
     found = [p for p in await gw.pulls_for_commit(job.head_sha) if p.state == "open"]
     found = [p for p in found if p.head_sha == job.head_sha] or found
     return min(found, key=lambda p: p.number) if found else None
-
-
-async def _check_run_in_progress(gw: RepoGateway, head_sha: str, job: ReviewJob) -> int | None:
-    """The check run this job publishes to, in progress; None when an earlier attempt of the
-    same delivery already completed it (the worker died before acknowledging the job).
-
-    An earlier attempt's run (same ``external_id``) or a run left unfinished is re-used; a
-    Re-run or a recheck gets a new run, as GitHub recommends, so annotations are not appended
-    to the previous run's.
-    """
-    runs = [r for r in await gw.check_runs_for(head_sha) if r.name == CHECK_NAME]
-    for run in runs:
-        if run.external_id == job.delivery_id and run.status == "completed":
-            return None
-    for run in runs:
-        if run.external_id == job.delivery_id or run.status != "completed":
-            await gw.update_check_run(run.id, status="in_progress")
-            return run.id
-    run = await gw.create_check_run(
-        head_sha,
-        CHECK_NAME,
-        status="in_progress",
-        output=CheckOutput("Reviewing //go:linkname directives", "The review is running."),
-        external_id=job.delivery_id,
-    )
-    return run.id
-
-
-def _reason(error: GitHubError) -> str:
-    """GitHub's message and its ``errors`` details (strings or objects), on one line."""
-    details = [
-        e.get("message") or e.get("code") if isinstance(e, dict) else e for e in error.errors
-    ]
-    parts = [error.message, *(str(d) for d in details if d)]
-    return "; ".join(parts).replace("\n", " ")[:500]
-
-
-def _output(rendered: CheckRunOutput, note: str | None = None) -> CheckOutput:
-    summary = rendered.summary
-    if note:
-        summary = f"{note}\n\n{summary}"[:MAX_SUMMARY]
-    return CheckOutput(
-        title=rendered.title,
-        summary=summary,
-        text=rendered.text,
-        annotations=[Annotation(**a) for a in rendered.annotations],
-    )
 
 
 async def _cancel(*tasks: asyncio.Future[Any]) -> None:
@@ -188,14 +145,14 @@ async def handle_review(
     if pull is None:
         log.info("no open pull request for commit", head_sha=job.head_sha)
         return Outcome("no-pull")
-    log = log.bind(pull_number=pull.number)
+    ctx = JobContext(gw, job, log.bind(pull_number=pull.number))
     if pull.state != "open":
-        log.info("pull request is not open")
+        ctx.log.info("pull request is not open")
         return Outcome("no-pull", pull.number)
     head_sha = job.head_sha or pull.head_sha
     if head_sha != pull.head_sha:
         # GitHub lists the files of the current head only; the job for that head reviews it.
-        log.info("head moved on", job_head=head_sha, pull_head=pull.head_sha)
+        ctx.log.info("head moved on", job_head=head_sha, pull_head=pull.head_sha)
         return Outcome("stale-head", pull.number)
     if not await _allowed(gw, job, pull):
         return Outcome("refused", pull.number)
@@ -203,7 +160,7 @@ async def handle_review(
         try:
             await gw.add_reaction(job.comment_id, "eyes")
         except GitHubError as error:  # an acknowledgement is not worth failing the review
-            log.warning("reaction failed", error=str(error))
+            ctx.log.warning("reaction failed", error=str(error))
 
     # Independent reads and the in-progress check run go out together: the check run
     # (list + create), the snapshot (file pages, then contents), and what the App already
@@ -212,40 +169,36 @@ async def handle_review(
     threads_task = asyncio.ensure_future(gw.review_threads(pull.number))
     try:
         return await _review_and_publish(
-            gw, job, pull, head_sha, log, stdlib, existing_task, threads_task, on_findings
+            ctx, pull, head_sha, stdlib, existing_task, threads_task, on_findings
         )
     finally:
         await _cancel(existing_task, threads_task)  # no-op for reads already awaited
 
 
 async def _review_and_publish(
-    gw: RepoGateway,
-    job: ReviewJob,
+    ctx: JobContext,
     pull: PullRequest,
     head_sha: str,
-    log: Any,
     stdlib: StdlibLoader | None,
     existing_task: asyncio.Future[set[str]],
     threads_task: asyncio.Future[list[ReviewThread]],
     on_findings: FindingsHook | None,
 ) -> Outcome:
+    gw, log = ctx.gw, ctx.log
     run_id, (request, scopes) = await asyncio.gather(
-        _check_run_in_progress(gw, head_sha, job),
+        open_check_run(gw, head_sha, ctx.job.delivery_id),
         fetch_snapshot(gw, pull.number, head_sha, base_sha=pull.base_sha),
     )
     if run_id is None:
-        log.info("already published by an earlier attempt", delivery_id=job.delivery_id)
+        log.info("already published by an earlier attempt", delivery_id=ctx.job.delivery_id)
         return Outcome("already-published", pull.number)
     if not _touches_review_inputs(scopes, request.config_text):
-        await gw.update_check_run(
+        await close_check_run(
+            gw,
             run_id,
-            status="completed",
-            conclusion="success",
-            output=CheckOutput(
-                "Nothing to review",
-                "This pull request changes no Go file, go.mod or linkname-bot policy file.",
-            ),
-            actions=[],
+            "success",
+            "Nothing to review",
+            "This pull request changes no Go file, go.mod or linkname-bot policy file.",
         )
         log.info("review done", outcome="nothing", check_run_id=run_id)
         return Outcome("nothing", pull.number, run_id)
@@ -253,70 +206,45 @@ async def _review_and_publish(
     review = await asyncio.to_thread(run_review, request, stdlib)
     if on_findings is not None:
         on_findings(review.report.findings)
-    if await superseded():
-        await gw.update_check_run(
+    if await ctx.superseded():
+        await close_check_run(
+            gw,
             run_id,
-            status="completed",
-            conclusion="cancelled",
-            output=CheckOutput("Superseded", "A newer review of this pull request replaced it."),
-            actions=[],
+            "cancelled",
+            "Superseded",
+            "A newer review of this pull request replaced it.",
         )
         log.info("review superseded", check_run_id=run_id)
         return Outcome("superseded", pull.number, run_id)
 
-    existing = await existing_task
-    plan = plan_review(review, scopes, existing_fingerprints=existing)
-    note: str | None = None
-    posted = 0
-    refused = False
-    if plan.body is not None:
-        comments = [
-            NewReviewComment(path=c["path"], body=c["body"], line=c["line"], side=c["side"])
-            for c in plan.comments
-        ]
-        try:
-            await gw.create_review(pull.number, head_sha, plan.body, comments)
-            posted = len(comments)
-        except ValidationFailed as error:
-            refused = True
-            note = (
-                f"> Inline comments could not be posted: GitHub refused the review "
-                f"({_reason(error)}). Every finding is in this check run's annotations."
-            )
-            log.warning("review refused", error=str(error), comments=len(comments))
-
-    rendered = render_check_run(review, head_sha=head_sha)
-    await gw.update_check_run(
-        run_id,
-        status="completed",
-        conclusion=rendered.conclusion,
-        output=_output(rendered, note),
-        actions=[CheckAction(**a) for a in rendered.actions],
+    published = await publish_review(
+        gw,
+        pull_number=pull.number,
+        head_sha=head_sha,
+        run_id=run_id,
+        review=review,
+        scopes=scopes,
+        existing=await existing_task,
+        threads=await threads_task,
+        log=log,
     )
-
-    current = set(fingerprints(review).values())
-    stale = stale_threads(await threads_task, current)
-    results = await asyncio.gather(
-        *(gw.resolve_thread(thread_id) for thread_id in stale), return_exceptions=True
-    )
-    resolved = 0
-    for thread_id, result in zip(stale, results, strict=True):
-        if isinstance(result, GitHubError):
-            log.warning("could not resolve thread", thread_id=thread_id, error=str(result))
-        elif isinstance(result, BaseException):
-            raise result
-        else:
-            resolved += 1
     log.info(
         "review done",
         outcome="published",
         check_run_id=run_id,
-        conclusion=rendered.conclusion,
+        conclusion=published.conclusion,
         findings=len(review.report.findings),
-        comments=posted,
-        resolved_threads=resolved,
+        comments=published.comments,
+        resolved_threads=published.resolved_threads,
     )
-    return Outcome("published", pull.number, run_id, posted, refused, resolved)
+    return Outcome(
+        "published",
+        pull.number,
+        run_id,
+        published.comments,
+        published.review_refused,
+        published.resolved_threads,
+    )
 
 
 async def handle_reply(job: CommandReplyJob, app: GitHubApp) -> None:
@@ -342,21 +270,7 @@ async def give_up(payload: dict[str, object], error: str, app: GitHubApp) -> Non
         if pull is None:
             return
         head_sha = pull.head_sha
-    output = CheckOutput(
-        "linkname-bot could not finish the review",
-        f"The review failed after several attempts: `{error[:1000]}`.\n\n"
-        "Re-run this check, or comment `/linkname recheck` on the pull request, to try again.",
-    )
-    runs = [r for r in await gw.check_runs_for(head_sha) if r.name == CHECK_NAME]
-    open_runs = [r for r in runs if r.id == job.check_run_id or r.status != "completed"]
-    if open_runs:
-        await gw.update_check_run(
-            open_runs[0].id, status="completed", conclusion="failure", output=output, actions=[]
-        )
-    else:
-        await gw.create_check_run(
-            head_sha, CHECK_NAME, status="completed", conclusion="failure", output=output
-        )
+    await fail_check_run(gw, head_sha, job.check_run_id, error)
 
 
 def make_handlers(

@@ -109,6 +109,44 @@ def check(
         raise typer.Exit(1)
 
 
+class ExplainFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def explain(
+    symbol: Annotated[str, typer.Argument(help="a linker symbol: runtime.nanotime, pkg.(*T).m")],
+    go: Annotated[
+        str | None, typer.Option(help="Go versions (default: every version the facts have)")
+    ] = None,
+    format: Annotated[ExplainFormat, typer.Option(help="output format")] = ExplainFormat.text,
+) -> None:
+    """Say, for each Go version, whether SYMBOL exists and whether code outside the standard
+    library may pull it, and why."""
+    import json
+
+    from bot.stdlib.explain import explain as explain_symbol
+    from bot.stdlib.explain import render_text
+    from bot.stdlib.facts import available_versions, load_window
+
+    try:
+        known = available_versions()
+        versions = parse_go_spec(go) if go else known
+    except (SpecError, OSError) as e:
+        raise _fail(str(e)) from None
+    unknown = [v for v in versions if v not in known]
+    if unknown:
+        have = ", ".join(f"1.{v}" for v in known)
+        raise _fail(f"no standard-library facts for Go 1.{unknown[0]} (the facts cover {have})")
+    answers = explain_symbol(symbol, load_window(versions))
+    if format is ExplainFormat.json:
+        doc = {"symbol": symbol, "versions": [a.to_json() for a in answers]}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(symbol, answers))
+
+
 @app.command()
 def serve(
     host: Annotated[

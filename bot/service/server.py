@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 
 import structlog
@@ -26,9 +27,11 @@ from bot.service.recovery import DEFAULT_INTERVAL, Recovery
 from bot.service.review_job import make_handlers
 from bot.settings import Settings
 from bot.setup import setup_routes
+from bot.stdlib.facts import load_window
 from bot.stdlib.loader import load_stdlib
 from bot.webhook.app import WEBHOOK_PATH, create_app
 from bot.webhook.logs import configure_logging
+from bot.webhook.symbols import symbol_routes
 
 logger = structlog.get_logger("bot.service")
 
@@ -86,6 +89,7 @@ def build_app(
     """The ASGI app; its lifespan starts the worker and the delivery recovery (when
     configured) and closes the queue. ``GET /metrics`` serves Prometheus metrics."""
     queue = queue if queue is not None else open_queue(settings.queue_url)
+    facts = functools.cache(load_window)  # the server's store of standard-library facts
     metrics = metrics if metrics is not None else Metrics(queue)
     metrics.queue = queue
     if recovery_interval is None:
@@ -143,6 +147,7 @@ def build_app(
             *setup_routes(settings),
             Route("/", index, methods=["GET"]),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
+            *symbol_routes(facts),
         ],
     )
     starlette.add_middleware(DeliveryMetrics, metrics=metrics)

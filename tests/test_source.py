@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.golang.header import first_code
 from bot.golang.source import GoFile, package_clause, package_name_of, read_file
 
 SRC = b"""\
@@ -176,3 +177,24 @@ def test_package_clause(source: bytes, name: str | None) -> None:
 )
 def test_package_name_of(path: str, name: str) -> None:
     assert package_name_of(path) == name
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "name"),
+    [
+        (b"package p\n", 1, "p"),
+        (b"// c\n\n/* a\n b */ package q // x\nfunc f() {}\n", 4, "q"),
+        (b"//go:build linux\n\npackage   r\n", 3, "r"),
+        (b"/* unterminated\npackage p\n", None, None),
+        (b"func f() {}\npackage p\n", 1, None),
+        (b"packagex\n", 1, None),
+    ],
+)
+def test_first_code_skips_comments_up_to_the_clause(
+    source: bytes, line: int | None, name: str | None
+) -> None:
+    clause = first_code(source)
+    assert (clause.line if clause else None, clause.name if clause else None) == (line, name)
+    assert package_clause(source) == name
+    if clause is not None:
+        assert source[: clause.end].endswith(b"\n") or clause.end == len(source)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from bot.golang.constraints import file_configs
+from bot.golang.header import first_code
 from bot.golang.source import Decl, GoFile, read_file
 from bot.versions import Config
 
@@ -60,13 +61,10 @@ MARKER = b"go:linkname"
 
 
 def _header(data: bytes) -> bytes:
-    """The bytes up to the end of the first line that starts with ``package``: all that build
-    constraints can be read from (the rest of the file is not decoded)."""
-    at = data.find(b"\npackage")
-    if at < 0:
-        return data
-    end = data.find(b"\n", at + 1)
-    return data if end < 0 else data[:end]
+    """The bytes up to the end of the package clause's line: all that build constraints can be
+    read from (the rest of the file is not decoded)."""
+    clause = first_code(data)
+    return data if clause is None else data[: clause.end]
 
 
 @dataclass

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeAlias, assert_never
 
+from bot.golang.header import SPACE, strip_comments
 from bot.versions import Config
 
 __all__ = [
@@ -52,13 +53,7 @@ KNOWN_ARCH = frozenset(
 #: GOOS values that also satisfy another GOOS's tag and file-name suffix.
 _IMPLIED_OS = {"android": "linux", "illumos": "solaris", "ios": "darwin"}
 
-#: What Go's unicode.IsSpace accepts, for a TrimSpace that matches bytes.TrimSpace.
-_SPACE = (
-    "\t\n\v\f\r \x85\xa0\u1680"
-    + "".join(map(chr, range(0x2000, 0x200B)))
-    + ("\u2028\u2029\u202f\u205f\u3000")
-)
-_FIELDS = re.compile(f"[{_SPACE}]+")
+_FIELDS = re.compile(f"[{SPACE}]+")
 _RELEASE_TAG = re.compile(r"go1\.([1-9][0-9]*)")
 
 _MAX_SIZE = 1000  # go/build/constraint's limit on //go:build operands
@@ -277,11 +272,11 @@ def _split_plus_build(line: str) -> str | None:
     """The text after ``// +build`` (``//+build`` too), or None for any other line."""
     if not line.startswith("//"):
         return None
-    rest = line[2:].strip(_SPACE)
+    rest = line[2:].strip(SPACE)
     if not rest.startswith("+build"):
         return None
     rest = rest[len("+build") :]
-    trimmed = rest.strip(_SPACE)
+    trimmed = rest.strip(SPACE)
     if rest and len(trimmed) == len(rest):
         return None  # "+buildfoo"
     return trimmed
@@ -335,24 +330,7 @@ def _is_go_build(line: str) -> bool:
     if not line.startswith("//go:build"):
         return False
     rest = line[len("//go:build") :]
-    return not rest or len(rest.strip(_SPACE)) < len(rest)
-
-
-def _strip_comments(line: str, in_star: bool) -> tuple[str, bool]:
-    """Remove leading comments from a trimmed line: (remaining code, still inside /* */)."""
-    while line:
-        if in_star:
-            i = line.find("*/")
-            if i < 0:
-                return "", True
-            in_star, line = False, line[i + 2 :].strip(_SPACE)
-        elif line.startswith("//"):
-            return "", False
-        elif line.startswith("/*"):
-            in_star, line = True, line[2:].strip(_SPACE)
-        else:
-            return line, False
-    return "", in_star
+    return not rest or len(rest.strip(SPACE)) < len(rest)
 
 
 def _is_package_clause(code: str) -> bool:
@@ -365,7 +343,7 @@ def _scan_header(lines: list[str]) -> _Scan:
     scan = _Scan()
     ended = in_star = False
     for number, raw in enumerate(lines, 1):
-        line = raw.strip(_SPACE)
+        line = raw.strip(SPACE)
         if not line and not ended:
             scan.end_line = number
             continue
@@ -375,7 +353,7 @@ def _scan_header(lines: list[str]) -> _Scan:
             scan.go_build.append((number, line))
             if len(scan.go_build) > 1:
                 return scan
-        code, in_star = _strip_comments(line, in_star)
+        code, in_star = strip_comments(line, in_star)
         if code:
             scan.package_line = number if _is_package_clause(code) else None
             return scan
@@ -396,7 +374,7 @@ def _read(source: str) -> tuple[BuildHeader, Expr | None]:
 def _read_go_build(
     number: int, line: str, package_line: int | None
 ) -> tuple[BuildHeader, Expr | None]:
-    text = line[len("//go:build") :].strip(_SPACE)
+    text = line[len("//go:build") :].strip(SPACE)
     try:
         x = parse_expr(text)
     except ConstraintSyntaxError as e:
@@ -409,7 +387,7 @@ def _read_plus_build(lines: list[str], package_line: int | None) -> tuple[BuildH
     """AND of the ``// +build`` lines; go/build skips lines it cannot parse."""
     honoured: list[tuple[int, Expr]] = []
     for number, raw in enumerate(lines, 1):
-        line = raw.strip(_SPACE)
+        line = raw.strip(SPACE)
         text = _split_plus_build(line) if "+build" in line else None
         x = _parse_plus_build(text) if text is not None else None
         if x is not None:

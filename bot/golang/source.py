@@ -15,6 +15,7 @@ from typing import Literal
 from tree_sitter import Node
 
 from bot.golang.directives import DirectiveText, NearMiss, read_comment
+from bot.golang.header import first_code
 from bot.golang.signatures import TypeNamer
 from bot.golang.syntax import line, parse, text
 
@@ -344,27 +345,5 @@ def _error_lines(node: Node) -> tuple[int, ...]:
 
 def package_clause(source: bytes) -> str | None:
     """The package name, read without parsing: skips comments up to the ``package`` keyword."""
-    in_block = False
-    pos, limit = 0, min(len(source), 65536)
-    while pos < limit:  # line by line, lazily: the clause is usually within the first lines
-        nl = source.find(b"\n", pos, limit)
-        nl = limit if nl < 0 else nl
-        s, pos = source[pos:nl].strip(), nl + 1
-        while s:
-            if in_block:
-                end = s.find(b"*/")
-                if end < 0:
-                    s = b""
-                    break
-                s, in_block = s[end + 2 :].strip(), False
-            elif s.startswith(b"//"):
-                s = b""
-            elif s.startswith(b"/*"):
-                s, in_block = s[2:], True
-            else:
-                break
-        if not s:
-            continue
-        m = re.match(rb"package\s+([A-Za-z_][A-Za-z0-9_]*)", s)
-        return m.group(1).decode() if m else None
-    return None
+    clause = first_code(source)
+    return clause.name if clause is not None else None

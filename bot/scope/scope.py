@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.golang.header import SPACE, strip_comments
 from bot.scope.diff import FileDiff, split_lines
 
 
@@ -108,24 +109,7 @@ def _header(lines: Sequence[str]) -> tuple[list[str], int | None]:
         if not in_block and is_constraint_line(line):
             constraints.append(" ".join(line.split()))
             continue
-        code, in_block = _code_on(line, in_block)
+        code, in_block = strip_comments(line.strip(SPACE), in_block)
         if code:
             return constraints, number
     return constraints, None
-
-
-def _code_on(line: str, in_block: bool) -> tuple[bool, bool]:
-    """Whether code starts on this line, and whether a block comment is open after it."""
-    rest = line
-    while True:
-        if in_block:
-            end = rest.find("*/")
-            if end < 0:
-                return False, True
-            rest, in_block = rest[end + 2 :], False
-        rest = rest.strip()
-        if not rest or rest.startswith("//"):
-            return False, False
-        if not rest.startswith("/*"):
-            return True, False
-        rest, in_block = rest[2:], True

@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
+
 from bot.github import AppCredentials, ClientOptions, GitHubApp, RetryPolicy
 from bot.github.gateway import ANNOTATIONS_PER_REQUEST
 from bot.queue import Queue
@@ -265,3 +267,29 @@ async def test_more_than_50_annotations_are_patched_in_batches(
     assert ["conclusion" in b for b in bodies] == [False, False, True]
     assert "completed" not in [b.get("status") for b in bodies[:-1]]
     assert len(repo.review_comments[7]) == 30  # inline comments are capped; the rest in body
+
+
+async def test_a_review_job_parses_the_policy_once(
+    gh: FakeGitHub, repo: Repo, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.policy import config
+
+    parsed: list[str | None] = []
+    real = config.parse_policy
+
+    def counting(text: str | None, path: str = config.CONFIG_PATH) -> config.Policy:
+        parsed.append(text)
+        return real(text, path)
+
+    monkeypatch.setattr(config, "parse_policy", counting)
+    monkeypatch.setattr("bot.fetch.pull_request.parse_policy", counting)
+    policy = "registry_files: [linkname/registry.yml]\n"
+    registry = "known:\n  - target: runtime.nanotime\n"
+    files = {"a/b.go": NEW_FILE, ".github/linkname-bot.yml": policy}
+    pull = gh.add_pull(repo, 8, {**files, "linkname/registry.yml": registry})
+    await bot.deliver("pull_request", pull_request_event(repo, pull, "opened"))
+    assert await bot.worker.run_once()
+    assert parsed == [policy]
+    (run,) = runs_for(repo, pull.head_sha)
+    assert run["status"] == "completed"
+    assert "registry file" not in run["output"]["summary"]  # the registry file was read

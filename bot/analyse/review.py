@@ -37,6 +37,7 @@ class ReviewRequest:
     platforms: tuple[str, ...] | None = None
     scopes: Mapping[str, FileScope] | None = None  # None: report everything
     full_tree: bool = True  # every package of the repository is in the workspace
+    policy: Policy | None = None  # already parsed (with its registry files) by the caller
 
 
 @dataclass
@@ -50,7 +51,9 @@ StdlibLoader = Callable[[tuple[int, ...]], tuple[StdlibWindow, StdQuery] | None]
 
 
 def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Review:
-    policy = parse_config(request.config_text, request.config_path, request.read_file)
+    policy = request.policy or parse_config(
+        request.config_text, request.config_path, request.read_file
+    )
     ws = request.workspace
     versions = request.versions or policy.versions() or window_for(ws)
     platforms = request.platforms or policy.platforms()

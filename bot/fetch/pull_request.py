@@ -49,7 +49,7 @@ from bot.analyse.review import ReviewRequest
 from bot.github import PullFile, RepoGateway
 from bot.github.gateway import MAX_PULL_FILES
 from bot.golang.gomod import gomod_candidates
-from bot.policy.config import CONFIG_PATH, parse_config
+from bot.policy.config import CONFIG_PATH, Policy, parse_policy, read_registry_files
 from bot.scope.diff import FileDiff, from_contents, from_github_file
 from bot.scope.scope import FileScope, file_scope
 
@@ -255,23 +255,24 @@ async def _fetch(
         wanted.setdefault(base_sha, []).extend(sorted(set(wanted_base.values())))
     packages.list_dirs(_dirs(listed, _to_list))
 
-    async def contents() -> dict[str, dict[str, str | None]]:
+    async def contents() -> tuple[dict[str, dict[str, str | None]], Policy]:
         texts = await read_blobs(gw, wanted, semaphore=packages.semaphore)
         head = texts[head_sha]
-        missing = [p for p in _registry_files(head.get(CONFIG_PATH)) if p not in head]
+        policy = parse_policy(head.get(CONFIG_PATH), CONFIG_PATH)  # the one parse of the job
+        missing = [p for p in policy.settings.registry_files if p not in head]
         if missing:
             head.update(
                 (await read_blobs(gw, {head_sha: missing}, semaphore=packages.semaphore))[head_sha]
             )
-        return texts
+        return texts, policy
 
-    texts, _ = await asyncio.gather(
+    (texts, policy), _ = await asyncio.gather(
         contents(), packages.read_siblings(_dirs(listed, _shows_directive), go_set)
     )
     head = texts[head_sha]
     base = texts.get(base_sha, {}) if wanted_base else {}
     config_text = head.get(CONFIG_PATH)
-    registry = _registry_files(config_text)
+    read_registry_files(policy, _reader({p: head.get(p) for p in policy.settings.registry_files}))
 
     # Directives the patches do not show (outside every hunk, or no patch): those packages
     # are read now, one round trip later (two when not listed yet).
@@ -312,26 +313,17 @@ async def _fetch(
             complete.add(directory)
     assembly = {posixpath.dirname(d.path) for d in live if _is_assembly(d.path)}
     assembly |= {d for d, names in packages.names.items() if any(map(_is_assembly, names))}
-    registry_texts = {p: head.get(p) for p in registry}
     request = ReviewRequest(
         workspace=Workspace(
             files, complete_dirs=frozenset(complete), assembly_dirs=frozenset(assembly)
         ),
         config_text=config_text,
         config_path=CONFIG_PATH,
-        read_file=_reader(registry_texts),
         scopes=scopes,
         full_tree=False,
+        policy=policy,
     )
     return request, scopes
-
-
-def _registry_files(config_text: str | None) -> list[str]:
-    """The ``registry_files`` the policy names (read leniently: problems surface in the review)."""
-    if config_text is None:
-        return []
-    policy = parse_config(config_text, CONFIG_PATH, None)
-    return list(dict.fromkeys(policy.settings.registry_files))
 
 
 def _reader(texts: Mapping[str, str | None]) -> Callable[[str], str | None]:

@@ -132,6 +132,7 @@ class Policy:
     problems: list[ConfigProblem] = field(default_factory=list)
     config_path: str | None = None
     text: str | None = None  # the policy file as read (None: there is none)
+    registry_files_line: int = 1  # where the policy names its registry_files
 
     @property
     def has_registry(self) -> bool:
@@ -199,6 +200,14 @@ def _entries(
 def parse_config(text: str | None, path: str = CONFIG_PATH, read: Any = None) -> Policy:
     """Build the policy from the config text (None: defaults). ``read(path) -> str | None``
     fetches the ``registry_files``; problems in any file are collected, never raised."""
+    policy = parse_policy(text, path)
+    read_registry_files(policy, read)
+    return policy
+
+
+def parse_policy(text: str | None, path: str = CONFIG_PATH) -> Policy:
+    """The policy file alone: its settings and ``known`` entries, not yet the entries of the
+    ``registry_files`` it names (``read_registry_files`` adds those)."""
     policy = Policy(config_path=path if text is not None else None, text=text)
     if text is None:
         return policy
@@ -209,19 +218,29 @@ def parse_config(text: str | None, path: str = CONFIG_PATH, read: Any = None) ->
     assert isinstance(model, Settings)
     policy.settings = model
     policy.entries = _entries(model.known, lines, path)
-    for extra in model.registry_files:
+    policy.registry_files_line = lines.get(("registry_files",), 1)
+    return policy
+
+
+def read_registry_files(policy: Policy, read: Any) -> None:
+    """Add the entries of the policy's ``registry_files``, read with ``read(path)``."""
+    path = policy.config_path or CONFIG_PATH
+    for extra in policy.settings.registry_files:
         content = read(extra) if read is not None else None
         if content is None:
-            line = lines.get(("registry_files",), 1)
             policy.problems.append(
-                ConfigProblem(path, line, "registry_files", f"registry file {extra!r} not found")
+                ConfigProblem(
+                    path,
+                    policy.registry_files_line,
+                    "registry_files",
+                    f"registry file {extra!r} not found",
+                )
             )
             continue
         reg, reg_lines, reg_problems = _validate(RegistryFile, content, extra)
         policy.problems += reg_problems
         if isinstance(reg, RegistryFile):
             policy.entries += _entries(reg.known, reg_lines, extra)
-    return policy
 
 
 def _salvage(text: str, path: str, policy: Policy) -> tuple[Settings, dict[Any, int]]:

@@ -19,7 +19,7 @@ from bot.analyse.review import StdlibLoader, run_review
 from bot.fetch.pull_request import fetch_snapshot
 from bot.findings import Finding
 from bot.github import GitHubApp, GitHubError, PullRequest, RepoGateway, ReviewThread
-from bot.policy.config import parse_config
+from bot.policy.config import Policy
 from bot.publish.fingerprint import extract_fingerprints
 from bot.publish.writes import (
     CHECK_NAME,
@@ -97,9 +97,8 @@ async def _existing_fingerprints(gw: RepoGateway, number: int) -> set[str]:
     return found
 
 
-def _touches_review_inputs(scopes: Mapping[str, FileScope], config_text: str | None) -> bool:
+def _touches_review_inputs(scopes: Mapping[str, FileScope], policy: Policy | None) -> bool:
     """True when the change touches a Go file, a go.mod or a policy file."""
-    policy = parse_config(config_text) if config_text is not None else None
     registry = set(policy.settings.registry_files) if policy is not None else set()
     return any(
         path.endswith(".go")
@@ -192,7 +191,7 @@ async def _review_and_publish(
     if run_id is None:
         log.info("already published by an earlier attempt", delivery_id=ctx.job.delivery_id)
         return Outcome("already-published", pull.number)
-    if not _touches_review_inputs(scopes, request.config_text):
+    if not _touches_review_inputs(scopes, request.policy):
         await close_check_run(
             gw,
             run_id,

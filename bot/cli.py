@@ -87,11 +87,13 @@ def check(
         versions = parse_go_spec(go) if go else None
         platforms = expand_platforms(platform) if platform else None
         requested: frozenset[str] | None = None
-        if base is not None:
+        if base is not None and all_:
+            local_review.verify_revision((paths or [Path(".")])[0], base)
+        if base is not None and all_ and head is not None:
+            request = local_review.from_git_tree(paths or [Path(".")], head, config)
+        elif base is not None and not all_:
             request = local_review.from_git((paths or [Path(".")])[0], base, head, config)
-            if all_:
-                request = replace(request, scopes=None)
-        else:
+        else:  # with --base --all and the work tree: exactly what plain `check PATH` reports
             request, tree = local_review.from_paths(paths or [Path(".")], config)
             requested = tree.requested
     except (SpecError, InputError) as e:

@@ -66,6 +66,15 @@ def test_ports_exist_per_version() -> None:
     assert listed(report) == [("a_windows_arm.go", 5, "pull", ("1.23",), ("windows/arm",))]
 
 
+def test_file_for_a_port_gone_from_the_window_is_explained() -> None:
+    report = run({"a_windows_arm.go": U + PULL}, (24, 25))
+    assert listed(report) == [("a_windows_arm.go", 5, "pull", (), ())]
+    assert report.findings[0].message == (
+        "not checked: this file builds only on windows/arm, a port of Go < 1.24 "
+        "(go tool dist list); the review covers Go 1.24–1.25"
+    )
+
+
 def test_contradictory_constraint_is_read_by_no_compiler() -> None:
     report = run({"never.go": "//go:build linux && windows\n\n" + U + PULL})
     assert (report.directives, report.findings) == ([], [])

@@ -82,7 +82,7 @@ def outside_window(package: Package, versions: tuple[int, ...]) -> Outside:
         if f.configs or not f.builds:
             continue  # judged in the window, or compiled in no configuration at all
         builds = f.builds_in(_probe_versions(f), all_port_names())
-        message = _outside_message(f, {v for v, _ in builds}, versions)
+        message = _outside_message(f, builds, versions)
         config = _representative(f.builds, f.window[1])
         for d in f.parsed.directives:
             if d.alone_on_line and d.well_formed and d.local:
@@ -97,14 +97,21 @@ def _notice(path: str, line: int, column: int, message: str, target: str | None)
     return Finding(path, line, column, r.id, r.severity, message, target)
 
 
-def _outside_message(f: SourceFile, built: set[int], window: tuple[int, ...]) -> str:
+def _outside_message(f: SourceFile, builds: frozenset[Config], window: tuple[int, ...]) -> str:
+    built = {v for v, _ in builds}
     expr = build_header(f.header_text).expr
     constraint = f" (`//go:build {expr}`)" if expr else ""
-    known = set(KNOWN_VERSIONS)
-    if built & known:
-        why = f"the review covers Go {_span(window)}"
-    else:
-        why = f"linkname-bot has facts for {_span(KNOWN_VERSIONS)}"
+    why = (
+        f"the review covers Go {_span(window)}"
+        if built & set(KNOWN_VERSIONS)
+        else f"linkname-bot has facts for {_span(KNOWN_VERSIONS)}"
+    )
+    if not _RELEASE_TAG.search(expr or ""):  # no go1.N tag: its ports came or went
+        ports = ", ".join(platforms_of(builds))
+        return (
+            f"not checked: this file builds only on {ports}, a port of Go "
+            f"{_describe(sorted(built))} (go tool dist list){constraint}; {why}"
+        )
     return (
         f"not checked: this file builds only with Go {_describe(sorted(built))}{constraint}; {why}"
     )

@@ -150,3 +150,17 @@ def test_base_all_checks_the_base_revision(
     monkeypatch.chdir(nested)
     code, out = run(capsys, ".", "--base", "no-such-rev", "--all")
     assert code == 2 and out == ""
+
+
+def test_a_change_that_guards_a_file_for_old_go_still_names_its_directives(
+    nested: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shape of real commits: `// +build go1.12,!go1.14` added above linkname files."""
+    monkeypatch.chdir(nested)
+    write(nested, {"other/deep/y.go": "// +build go1.12,!go1.14\n\n" + PULL})
+    doc = _json(capsys, ".", "--base", "HEAD")
+    assert [(d["path"], d["line"], d["go"]) for d in doc["directives"]] == [
+        ("other/deep/y.go", 7, [])
+    ]
+    assert [(f["rule"], f["line"]) for f in doc["findings"]] == [("unchecked-directive", 7)]
+    assert "builds only with Go 1.12–1.13" in doc["findings"][0]["message"]

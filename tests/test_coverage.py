@@ -201,3 +201,11 @@ def test_inert_directive_against_the_toolchain(
     else:
         assert "must refer to declared function or variable" in built.stderr
         assert rules == [("unknown-local", "error")]
+
+
+def test_review_comment_scope_of_a_directive_outside_the_window() -> None:
+    from bot.publish.review_comments import where
+
+    report = run({"old.go": "//go:build !go1.21\n\n" + U + PULL}, (21, 22))
+    (notice,) = report.findings
+    assert where(notice, report.platforms) == "no Go version of the window"

@@ -138,16 +138,27 @@ def analyse(
         outside = outside_window(package, versions)
         report.directives += outside.directives
         report.findings += outside.findings
-    if stdlib is not None:
-        judged, unchecked = split_by_facts(report.directives, stdlib)
-        report.findings += unchecked
-        report.findings += check_links(judged, stdlib, accepted)
     report.platforms = _analysed_platforms(platforms, report)
     report.directives.sort(
         key=lambda d: (d.path, d.line, d.column, min(d.configs, default=(0, "")))
     )
+    if stdlib is not None:
+        add_link_findings(report, stdlib, accepted)
     report.findings.sort()
     return report
+
+
+def add_link_findings(
+    report: Report, stdlib: StdlibWindow, accepted: AcceptedPairs | None = None
+) -> None:
+    """The link- and type-level rules where the facts describe the port, a notice elsewhere.
+
+    Separate from ``analyse`` so a caller can load facts for exactly the versions and ports the
+    analysis judged (``report.versions``, ``report.platforms``)."""
+    judged, unchecked = split_by_facts(report.directives, stdlib)
+    report.findings += unchecked
+    report.findings += check_links(judged, stdlib, accepted)
+    report.findings.sort()
 
 
 def _analysed_platforms(chosen: tuple[str, ...], report: Report) -> tuple[str, ...]:

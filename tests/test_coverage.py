@@ -209,3 +209,23 @@ def test_review_comment_scope_of_a_directive_outside_the_window() -> None:
     report = run({"old.go": "//go:build !go1.21\n\n" + U + PULL}, (21, 22))
     (notice,) = report.findings
     assert where(notice, report.platforms) == "no Go version of the window"
+
+
+def test_facts_for_more_ports_are_used_as_soon_as_they_exist() -> None:
+    """The review asks the loaded facts which platforms they describe: a window whose facts
+    also describe openbsd/amd64 judges it with the link rules instead of a notice."""
+    import copy
+
+    loaded = load_stdlib((23,))
+    assert loaded is not None
+    facts = copy.copy(loaded[0][23])
+    if "openbsd/amd64" not in facts.platforms:
+        # Appended last, so every symbol's platform mask still decodes the same.
+        facts.platforms = (*facts.platforms, "openbsd/amd64")
+        facts._cache = {}
+    files = {"a_openbsd.go": U + "//go:linkname gc runtime.gcount\nfunc gc() int32\n"}
+    report = run(files, stdlib={23: facts})
+    judged = {p for f in report.findings if f.rule != "unchecked-directive" for p in f.platforms}
+    (notice,) = [f for f in report.findings if f.rule == "unchecked-directive"]
+    assert "openbsd/amd64" in judged
+    assert "openbsd/amd64" not in notice.platforms and "openbsd/arm64" in notice.platforms

@@ -229,3 +229,19 @@ def test_facts_for_more_ports_are_used_as_soon_as_they_exist() -> None:
     (notice,) = [f for f in report.findings if f.rule == "unchecked-directive"]
     assert "openbsd/amd64" in judged
     assert "openbsd/amd64" not in notice.platforms and "openbsd/arm64" in notice.platforms
+
+
+def test_check_run_lists_the_ports_analysed_and_no_version_for_old_files() -> None:
+    from bot.publish.checkrun import matrix_sections, summary_sections
+
+    files = {
+        "go.mod": GOMOD,
+        "old.go": "//go:build !go1.21\n\n" + U + PULL,
+        "a_openbsd.go": U + PULL.replace("nt", "nt2"),
+    }
+    ws = Workspace({p: t.encode() for p, t in files.items()})
+    review = run_review(ReviewRequest(ws, versions=(22, 23)))
+    headline = summary_sections(review, "0123456789", None)[0].head
+    assert "openbsd/amd64" in headline and "× 10 platforms" in headline
+    rows = [r for s in matrix_sections(review) for r in s.rows]
+    assert "| `old.go:7` `//go:linkname nt runtime.nanotime` | – | – |" in rows

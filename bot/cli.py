@@ -15,13 +15,14 @@ from bot.analyse.review import run_review
 from bot.fetch import local_review
 from bot.fetch.local_files import InputError
 from bot.findings import Report
+from bot.golang.ports import expand_platforms
 from bot.report import github as github_report
 from bot.report import json as json_report
 from bot.report import sarif as sarif_report
 from bot.report import text as text_report
 from bot.stdlib.cli import registry_app
 from bot.stdlib.loader import load_stdlib
-from bot.versions import SpecError, parse_go_spec, parse_platform
+from bot.versions import SpecError, parse_go_spec
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 app.add_typer(registry_app, name="registry")
@@ -60,7 +61,7 @@ def check(
         str | None, typer.Option(help="Go versions: 1.23, 1.22-1.27 or 1.22,1.24")
     ] = None,
     platform: Annotated[
-        list[str] | None, typer.Option(help="GOOS/GOARCH to judge (repeatable)")
+        list[str] | None, typer.Option(help="GOOS/GOARCH to judge (repeatable; all: every port)")
     ] = None,
     format: Annotated[Format, typer.Option(help="output format")] = Format.text,
     base: Annotated[
@@ -84,13 +85,15 @@ def check(
         raise _fail("--head needs --base")
     try:
         versions = parse_go_spec(go) if go else None
-        platforms = tuple(sorted({parse_platform(p) for p in platform})) if platform else None
+        platforms = expand_platforms(platform) if platform else None
         requested: frozenset[str] | None = None
-        if base is not None:
+        if base is not None and all_:
+            local_review.verify_revision((paths or [Path(".")])[0], base)
+        if base is not None and all_ and head is not None:
+            request = local_review.from_git_tree(paths or [Path(".")], head, config)
+        elif base is not None and not all_:
             request = local_review.from_git((paths or [Path(".")])[0], base, head, config)
-            if all_:
-                request = replace(request, scopes=None)
-        else:
+        else:  # with --base --all and the work tree: exactly what plain `check PATH` reports
             request, tree = local_review.from_paths(paths or [Path(".")], config)
             requested = tree.requested
     except (SpecError, InputError) as e:

@@ -57,6 +57,9 @@ _RULES = [
     _compile("duplicate-directive", E, "the same local is linknamed twice"),
     _compile("misplaced-directive", E, "the directive follows code on the same line"),
     _compile("ignored-directive", W, "the compiler silently ignores this near-miss directive"),
+    _compile(
+        "inert-directive", N, "the compiler reads this directive and ignores it (go line < 1.18)"
+    ),
     # What cmd/link of each version does.
     _link("invalid-reference", E, "the linker refuses this pull of a standard-library symbol"),
     _link("undefined-target", E, "the target does not exist in the standard library"),
@@ -77,6 +80,11 @@ _RULES = [
     _policy("handshake-incomplete", W, "one side of a linkname handshake is missing"),
     _policy("unjustified-suppression", W, "a //linkname:ignore comment gives no reason"),
     _policy("config-error", E, "the repository's linkname-bot configuration is invalid"),
+    _parse(
+        "unchecked-directive",
+        N,
+        "the directive is listed but not checked there: no facts for that Go version or port",
+    ),
     _parse(
         "parse-error", N, "part of the file could not be parsed; directives there may be missed"
     ),

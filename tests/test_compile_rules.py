@@ -281,12 +281,16 @@ def test_per_version_resolution() -> None:
     assert report.findings == []
 
 
-def test_file_that_never_builds_is_skipped() -> None:
+def test_file_off_the_chosen_platforms_is_judged_where_it_builds() -> None:
     files = {"a_windows.go": U + "//go:linkname nosuch r.x\n"}
-    assert run(files, platforms=("linux/amd64",)).findings == []
+    found = run(files, platforms=("linux/amd64",)).findings
+    assert [(f.rule, f.platforms) for f in found] == [
+        ("unknown-local", ("windows/386", "windows/amd64", "windows/arm", "windows/arm64"))
+    ]
     assert rules(run(files, platforms=("windows/amd64",))) == [
         ("unknown-local", "a_windows.go", 5, "error")
     ]
+    assert run(files, platforms=("windows/amd64",)).findings[0].platforms == ("windows/amd64",)
 
 
 def test_linknamestd_is_a_directive_only_from_127() -> None:
@@ -309,8 +313,13 @@ def test_gomod_below_118_accepts_undeclared_local() -> None:
         "a.go": (U + "//go:linkname x r.x\n").encode(),
     }
     report = analyse(Workspace(ws), (23,), ("linux/amd64",))
-    assert report.findings == []
-    assert kinds(report) == []  # the compiler drops it
+    # The compiler reads it and ignores it: listed, with a notice that says so.
+    assert rules(report) == [("inert-directive", "a.go", 5, "notice")]
+    assert "raising the go line to 1.18" in report.findings[0].message
+    assert kinds(report) == [("a.go", 5, "x", "unknown", None, "r.x")]
+    ws["a.go"] += b"type x struct{}\n"
+    report = analyse(Workspace(ws), (23,), ("linux/amd64",))
+    assert "`x` is a type" in report.findings[0].message
     ws["go.mod"] = b"module example.com/m\n\ngo 1.18\n"
     assert rules(analyse(Workspace(ws), (23,), ("linux/amd64",))) == [
         ("unknown-local", "a.go", 5, "error")

@@ -117,6 +117,9 @@ def _check_directive(
                     r.configs,
                     target=d.target,
                 )
+            elif go_line is not None and (package.complete or r.decl is not None):
+                out.directives.append(to_directive(package, r))
+                out.findings += _inert(f, d, r, go_line)
             continue
         if r.decl.object == "func" and r.decl.generic and not r.decl.defined:
             out.findings += findings(
@@ -129,6 +132,24 @@ def _check_directive(
             )
         kept.append(r)
     return kept
+
+
+def _inert(f: SourceFile, d: DirectiveText, r: Resolution, go_line: int) -> list[Finding]:
+    """Measured (1.23, 1.27): with a go line below 1.18 the compiler accepts a directive whose
+    local is not a package-level func or var, and ignores it; from go 1.18 it is an error."""
+    what = f"a {r.decl.object}" if r.decl is not None else "not declared in this package"
+    return findings(
+        "inert-directive",
+        f.path,
+        d.line,
+        d.column,
+        f"the compiler reads this directive and ignores it: `{d.local}` is {what}, not a "
+        f"package-level func or var, and go.mod says `go 1.{go_line}` (below 1.18 this builds "
+        "and links nothing); raising the go line to 1.18 or later makes it a compile error: "
+        f"//{d.fields[0]} must refer to declared function or variable",
+        r.configs,
+        target=d.target,
+    )
 
 
 def _unknown_local_message(f: SourceFile, d: DirectiveText, decl: Decl | None) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.analyse.compile_rules import check_package
+from bot.analyse.coverage import outside_window, split_by_facts, widen
 from bot.analyse.emit import findings
 from bot.analyse.link_rules import check_links
 from bot.analyse.package import MARKER, Package, SourceFile, group_packages
@@ -15,7 +16,15 @@ from bot.golang.gomod import GoMod, parse_gomod
 from bot.golang.source import package_clause
 from bot.stdlib.facts import StdlibWindow
 
-__all__ = ["Report", "Workspace", "analyse", "import_path_for", "module_of", "window_for"]
+__all__ = [
+    "Report",
+    "Workspace",
+    "add_link_findings",
+    "analyse",
+    "import_path_for",
+    "module_of",
+    "window_for",
+]
 
 from bot.versions import DEFAULT_PLATFORMS, default_window
 
@@ -113,16 +122,44 @@ def analyse(
         if not package.directive_files():
             continue
         _annotate(package, workspace)
+        widen(package)
         found = modules_go_line(package, modules)
         result = check_package(package, found)
         report.directives += result.directives
         report.findings += result.findings
         report.findings += _parse_errors(package)
+        outside = outside_window(package, versions)
+        report.directives += outside.directives
+        report.findings += outside.findings
+    report.platforms = _analysed_platforms(platforms, report)
+    report.directives.sort(
+        key=lambda d: (d.path, d.line, d.column, min(d.configs, default=(0, "")))
+    )
     if stdlib is not None:
-        report.findings += check_links(report.directives, stdlib, accepted)
-    report.directives.sort(key=lambda d: (d.path, d.line, d.column, min(d.configs)))
+        add_link_findings(report, stdlib, accepted)
     report.findings.sort()
     return report
+
+
+def add_link_findings(
+    report: Report, stdlib: StdlibWindow, accepted: AcceptedPairs | None = None
+) -> None:
+    """The link- and type-level rules where the facts describe the port, a notice elsewhere.
+
+    Separate from ``analyse`` so a caller can load facts for exactly the versions and ports the
+    analysis judged (``report.versions``, ``report.platforms``)."""
+    judged, unchecked = split_by_facts(report.directives, stdlib)
+    report.findings += unchecked
+    report.findings += check_links(judged, stdlib, accepted)
+    report.findings.sort()
+
+
+def _analysed_platforms(chosen: tuple[str, ...], report: Report) -> tuple[str, ...]:
+    """The chosen platforms and every other port a directive or finding was judged on."""
+    seen = set(chosen)
+    seen.update(p for d in report.directives for p in d.platforms)
+    seen.update(p for f in report.findings for p in f.platforms)
+    return tuple(sorted(seen))
 
 
 def _annotate(package: Package, workspace: Workspace) -> None:

@@ -15,19 +15,29 @@ from functools import cached_property, lru_cache
 
 from bot.golang.constraints import file_configs
 from bot.golang.header import first_code
+from bot.golang.ports import exists as port_exists
 from bot.golang.source import Decl, GoFile, read_file
 from bot.versions import Config
+
+Window = tuple[tuple[int, ...], tuple[str, ...]]
 
 
 @dataclass
 class SourceFile:
-    """One .go file of a package: its bytes, parsed form and build configurations."""
+    """One .go file of a package: its bytes, parsed form and build configurations.
+
+    ``window`` is the review's (versions, platforms). ``scope`` is where the package is looked at
+    (default: the window); the engine widens it with the ports and Go versions of files that
+    build on none of the window's platforms or versions, so siblings are found there too.
+    """
 
     path: str
     data: bytes
-    window: tuple[tuple[int, ...], tuple[str, ...]]
+    window: Window
     package_path: str = ""
+    scope: Window | None = None
     _parsed: GoFile | None = None
+    _builds: frozenset[Config] | None = None
     _configs: frozenset[Config] | None = None
 
     @cached_property
@@ -40,12 +50,33 @@ class SourceFile:
             self._parsed = read_file(self.path, self.data, self.package_path)
         return self._parsed
 
+    @cached_property
+    def header_text(self) -> str:
+        return _header(self.data).decode("utf-8", "replace")
+
+    def builds_in(self, versions: tuple[int, ...], platforms: tuple[str, ...]) -> frozenset[Config]:
+        """The configurations among ``versions`` × ``platforms`` (ports that exist in that
+        version) in which the go command compiles the file."""
+        found = file_configs(self.name, self.header_text, versions, platforms)
+        return frozenset(c for c in found if port_exists(*c))
+
+    @property
+    def builds(self) -> frozenset[Config]:
+        """Every configuration of the scope the file is compiled in (for looking names up)."""
+        if self._builds is None:
+            self._builds = self.builds_in(*(self.scope or self.window))
+        return self._builds
+
     @property
     def configs(self) -> frozenset[Config]:
+        """The configurations its directives are judged in: the window's versions on the
+        window's platforms, or, for a file that builds on none of them, on the ports it builds
+        on."""
         if self._configs is None:
-            versions, platforms = self.window
-            text = _header(self.data).decode("utf-8", "replace")
-            self._configs = file_configs(self.name, text, versions, platforms)
+            versions, platforms = set(self.window[0]), set(self.window[1])
+            in_versions = frozenset(c for c in self.builds if c[0] in versions)
+            on_platforms = frozenset(c for c in in_versions if c[1] in platforms)
+            self._configs = on_platforms or in_versions
         return self._configs
 
     @cached_property
@@ -89,7 +120,7 @@ class Package:
         """
         with_tests = first.is_test
         for f in self._search_order(first, local):
-            if config not in f.configs or (f.is_test and not with_tests):
+            if config not in f.builds or (f.is_test and not with_tests):
                 continue
             decl = f.parsed.decls.get(local)
             if decl is not None:

@@ -12,7 +12,13 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.analyse.directives import Directive
-from bot.analyse.engine import Workspace, analyse, import_path_for, window_for
+from bot.analyse.engine import (
+    Workspace,
+    add_link_findings,
+    analyse,
+    import_path_for,
+    window_for,
+)
 from bot.analyse.registry_rules import check_handshakes, check_registry
 from bot.findings import Finding, Report, Severity
 from bot.golang.source import package_clause
@@ -57,9 +63,12 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
     ws = request.workspace
     versions = request.versions or policy.versions() or window_for(ws)
     platforms = request.platforms or policy.platforms()
-    loaded = stdlib(versions) if stdlib is not None else None
+    report = analyse(ws, versions, platforms)
+    # Facts are loaded once the analysis knows every version and port it judged.
+    loaded = stdlib(report.versions) if stdlib is not None else None
     window, query = loaded if loaded is not None else (None, None)
-    report = analyse(ws, versions, platforms, stdlib=window, accepted=_accepted(policy))
+    if window is not None:
+        add_link_findings(report, window, _accepted(policy))
     span = (report.versions, report.platforms)
     found = list(report.findings)
     found += check_registry(report.directives, policy, query, span, _link_failures(found))

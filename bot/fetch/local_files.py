@@ -1,12 +1,20 @@
-"""Read Go sources from the local disk into a Workspace, as the go command would list them."""
+"""Read Go sources from the local disk into a Workspace, as the go command would list them.
+
+Paths in the workspace (and so in every report) are relative to the repository root: the git
+top level of the first PATH, or, outside git, the current directory (the first PATH's module
+root when it is not below the current directory). A PATH may be a file, a directory (read
+recursively) or a go-style pattern ``dir/...``.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.analyse.engine import Workspace
+from bot.fetch import local_git
 from bot.golang.gomod import find_module_root
 
 SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
@@ -18,23 +26,52 @@ class InputError(Exception):
 
 @dataclass(frozen=True)
 class LocalTree:
-    base: Path  # paths in the workspace are relative to this directory
+    base: Path  # the repository root: paths in the workspace are relative to it
     workspace: Workspace
     requested: frozenset[str] | None  # report only these files (a file was named), or all
 
 
-def _skip(name: str) -> bool:
+def skipped_dir(name: str) -> bool:
+    """A directory the go command does not look into for ``./...``."""
     return name in SKIPPED_DIRS or name.startswith((".", "_"))
 
 
-def load(paths: list[Path]) -> LocalTree:
+def skipped_file(name: str) -> bool:
+    return name.startswith((".", "_"))
+
+
+def strip_pattern(path: Path) -> Path:
+    """``dir/...`` (the go command's pattern for a tree) → ``dir``; other paths unchanged."""
+    text = str(path)
+    if text == "...":
+        return Path(".")
+    if text.endswith(("/...", os.sep + "...")):
+        return Path(text[:-4] or "/")
+    return path
+
+
+def repository_root(path: Path, cwd: Path | None = None) -> Path:
+    """The git top level of ``path``; outside git the current directory, or ``path``'s module
+    root (its own directory without one) when ``path`` is not below the current directory."""
+    resolved = path.resolve()
+    try:
+        return local_git.repo_root(resolved).resolve()
+    except local_git.GitError:
+        pass
+    here = (cwd or Path.cwd()).resolve()
+    if resolved == here or here in resolved.parents:
+        return here
+    start = resolved if resolved.is_dir() else resolved.parent
+    return find_module_root(start) or start
+
+
+def load(paths: list[Path], cwd: Path | None = None) -> LocalTree:
     """Load every .go file (and go.mod) below ``paths``; a named file brings its directory."""
+    paths = [strip_pattern(p) for p in paths]
     for p in paths:
         if not p.exists():
             raise InputError(f"{p}: no such file or directory")
-    first = paths[0].resolve()
-    start = first if first.is_dir() else first.parent
-    base = find_module_root(start) or start
+    base = repository_root(paths[0], cwd)
     files: dict[str, bytes] = {}
     asm: set[str] = set()
     requested: set[str] | None = set()
@@ -48,12 +85,11 @@ def load(paths: list[Path]) -> LocalTree:
         else:
             requested = None
             for root, subdirs, _ in os.walk(rp):
-                subdirs[:] = sorted(d for d in subdirs if not _skip(d))
+                subdirs[:] = sorted(d for d in subdirs if not skipped_dir(d))
                 dirs.add(Path(root))
     for d in sorted(dirs):
         _read_dir(d, base, files, asm)
-    mod = base / "go.mod"
-    if mod.is_file():
+    for mod in enclosing_gomods(dirs, base):
         files.setdefault(_rel(mod, base), mod.read_bytes())
     return LocalTree(
         base,
@@ -62,13 +98,28 @@ def load(paths: list[Path]) -> LocalTree:
     )
 
 
+def enclosing_gomods(dirs: Iterable[Path], base: Path) -> set[Path]:
+    """The go.mod of the module each directory belongs to (the nearest one at or above it, not
+    above the repository root)."""
+    out: set[Path] = set()
+    for d in dirs:
+        for candidate in (d, *d.parents):
+            mod = candidate / "go.mod"
+            if mod.is_file():
+                out.add(mod)
+                break
+            if candidate == base:
+                break
+    return out
+
+
 def _read_dir(d: Path, base: Path, files: dict[str, bytes], asm: set[str]) -> None:
     try:
         entries = sorted(os.scandir(d), key=lambda entry: entry.name)
     except OSError as e:
         raise InputError(f"{d}: {e.strerror}") from e
     for entry in entries:
-        if not entry.is_file() or entry.name.startswith((".", "_")):
+        if not entry.is_file() or skipped_file(entry.name):
             continue
         if entry.name.endswith(".go") or entry.name == "go.mod":
             try:

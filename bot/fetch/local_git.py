@@ -73,6 +73,40 @@ def read_blob(repo: Path, rev: str | None, path: str) -> bytes | None:
         return None
 
 
+def list_tree(repo: Path, rev: str) -> list[str]:
+    """Every file path (repository-relative, POSIX) in the tree of ``rev``."""
+    commit = _commit(repo, rev)
+    out = _git(repo, "ls-tree", "-r", "-z", "--name-only", "--full-tree", commit)
+    return [n.decode("utf-8", "surrogateescape") for n in out.split(b"\0") if n]
+
+
+def read_blobs(repo: Path, rev: str, paths: Sequence[str]) -> dict[str, bytes]:
+    """The contents of ``paths`` at ``rev``, read in one ``git cat-file --batch``; absent paths
+    are left out."""
+    if not paths:
+        return {}
+    commit = _commit(repo, rev)
+    request = "".join(f"{commit}:{p}\n" for p in paths).encode("utf-8", "surrogateescape")
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+    done = subprocess.run(
+        [*_GIT, "cat-file", "--batch"], cwd=repo, env=env, input=request, capture_output=True
+    )
+    if done.returncode != 0:
+        raise GitError(f"git cat-file failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    out: dict[str, bytes] = {}
+    data, at = done.stdout, 0
+    for path in paths:
+        end = data.index(b"\n", at)
+        header = data[at:end].split()
+        at = end + 1
+        if len(header) != 3 or header[1] != b"blob":
+            continue  # "<name> missing", or not a file
+        size = int(header[2])
+        out[path] = data[at : at + size]
+        at += size + 1
+    return out
+
+
 def _read_work_tree(repo: Path, path: str) -> bytes | None:
     file = repo / path
     if file.is_symlink():
@@ -81,6 +115,11 @@ def _read_work_tree(repo: Path, path: str) -> bytes | None:
         return file.read_bytes()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
+
+
+def resolve_commit(repo: Path, rev: str) -> str:
+    """The commit ``rev`` names; GitError if none."""
+    return _commit(repo, rev)
 
 
 def _commit(repo: Path, rev: str) -> str:

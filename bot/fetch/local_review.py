@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import subprocess
 from pathlib import Path
@@ -9,7 +10,14 @@ from pathlib import Path
 from bot.analyse.engine import Workspace
 from bot.analyse.review import ReviewRequest
 from bot.fetch import local_git
-from bot.fetch.local_files import InputError, LocalTree, load
+from bot.fetch.local_files import (
+    InputError,
+    LocalTree,
+    load,
+    skipped_dir,
+    skipped_file,
+    strip_pattern,
+)
 from bot.golang.gomod import gomod_candidates
 from bot.policy.config import CONFIG_PATH
 from bot.scope.diff import from_contents
@@ -36,10 +44,14 @@ def from_paths(paths: list[Path], config: Path | None) -> tuple[ReviewRequest, L
 
 
 def _config(base: Path, config: Path | None) -> tuple[str, str | None]:
+    """The policy file's repository-relative path and text: ``config``, or the repository
+    root's ``.github/linkname-bot.yml``."""
     if config is not None:
         if not config.is_file():
             raise InputError(f"{config}: config file not found")
-        return config.as_posix(), config.read_text("utf-8", "replace")
+        resolved = config.resolve()
+        shown = resolved.relative_to(base) if base in resolved.parents else config
+        return shown.as_posix(), config.read_text("utf-8", "replace")
     default = base / CONFIG_PATH
     if default.is_file():
         return CONFIG_PATH, default.read_text("utf-8", "replace")
@@ -96,6 +108,78 @@ def from_git(path: Path, base: str, head: str | None, config: Path | None) -> Re
 
     workspace = Workspace(files, complete_dirs=frozenset(dirs), assembly_dirs=frozenset(asm))
     return ReviewRequest(workspace, config_text, config_path, read, scopes=scopes, full_tree=False)
+
+
+def verify_revision(path: Path, rev: str) -> None:
+    """Raise InputError unless ``rev`` names a commit of the repository holding ``path``."""
+    try:
+        local_git.resolve_commit(local_git.repo_root(strip_pattern(path)), rev)
+    except local_git.GitError as e:
+        raise InputError(str(e)) from None
+
+
+def from_git_tree(paths: list[Path], rev: str, config: Path | None) -> ReviewRequest:
+    """Everything below ``paths`` as committed at ``rev``, all in scope: what ``check PATH``
+    reports on a checkout of ``rev``."""
+    first = strip_pattern(paths[0])
+    try:
+        repo = local_git.repo_root(first)
+        names = local_git.list_tree(repo, rev)
+    except local_git.GitError as e:
+        raise InputError(str(e)) from None
+    prefixes = [_repo_rel(strip_pattern(p), repo) for p in paths]
+    named = [n for n in names if any(_below(n, prefix) for prefix in prefixes)]
+    wanted = [n for n in named if _listed(n) and (n.endswith(".go") or _basename(n) == "go.mod")]
+    asm = {posixpath.dirname(n) for n in named if _listed(n) and n.endswith((".s", ".S"))}
+    modules = {posixpath.dirname(n) for n in names if _basename(n) == "go.mod"}
+    for directory in {posixpath.dirname(n) for n in wanted}:
+        enclosing = _nearest_module(directory, modules)
+        if enclosing is not None:
+            wanted.append(posixpath.join(enclosing, "go.mod") if enclosing else "go.mod")
+    try:
+        files = local_git.read_blobs(repo, rev, sorted(set(wanted)))
+    except local_git.GitError as e:
+        raise InputError(str(e)) from None
+    config_text: str | None
+    if config is not None:
+        config_path, config_text = _config(repo, config)
+    else:
+        config_path, config_text = CONFIG_PATH, _decode(local_git.read_blob(repo, rev, CONFIG_PATH))
+
+    def read(rel: str) -> str | None:
+        return _decode(local_git.read_blob(repo, rev, rel))
+
+    workspace = Workspace(files, complete_dirs=None, assembly_dirs=frozenset(asm))
+    return ReviewRequest(workspace, config_text, config_path, read)
+
+
+def _repo_rel(path: Path, repo: Path) -> str:
+    rel = os.path.relpath(path.resolve(), repo.resolve())
+    return "" if rel == "." else Path(rel).as_posix()
+
+
+def _below(name: str, prefix: str) -> bool:
+    return not prefix or name == prefix or name.startswith(prefix + "/")
+
+
+def _basename(name: str) -> str:
+    return posixpath.basename(name)
+
+
+def _listed(name: str) -> bool:
+    """Not in a directory (or a file) the go command skips for ``./...``."""
+    *dirs, base = name.split("/")
+    return not skipped_file(base) and not any(skipped_dir(d) for d in dirs)
+
+
+def _nearest_module(directory: str, modules: set[str]) -> str | None:
+    d = directory
+    while True:
+        if d in modules:
+            return d
+        if not d:
+            return None
+        d = posixpath.dirname(d)
 
 
 def _list_dir(repo: Path, rev: str | None, directory: str) -> list[str]:

@@ -13,9 +13,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.findings import Severity
+from bot.golang.ports import ALL as ALL_PORTS
+from bot.golang.ports import expand_platforms
 from bot.policy.yamlpos import YamlError, load_with_lines
 from bot.rules import RULES
-from bot.versions import SpecError, parse_go_spec, parse_platform
+from bot.versions import SpecError, parse_go_spec
 
 CONFIG_PATH = ".github/linkname-bot.yml"
 SeverityName = Literal["error", "warning", "notice"]
@@ -76,15 +78,20 @@ class Settings(BaseModel):
     def _check_go(cls, v: Any) -> str | None:
         return None if v is None else _go_spec(v)
 
+    @field_validator("platforms", mode="before")
+    @classmethod
+    def _all_is_a_list(cls, v: Any) -> Any:
+        """``platforms: all`` means every port of ``go tool dist list``."""
+        return [v] if v == ALL_PORTS else v
+
     @field_validator("platforms")
     @classmethod
     def _check_platforms(cls, v: list[str] | None) -> list[str] | None:
         if v is not None:
-            for p in v:
-                try:
-                    parse_platform(p)
-                except SpecError as e:
-                    raise ValueError(str(e)) from None
+            try:
+                expand_platforms(v)
+            except SpecError as e:
+                raise ValueError(str(e)) from None
         return v
 
     @field_validator("severity", mode="before")
@@ -143,7 +150,7 @@ class Policy:
 
     def platforms(self) -> tuple[str, ...] | None:
         p = self.settings.platforms
-        return tuple(sorted({parse_platform(x) for x in p})) if p else None
+        return expand_platforms(p) if p else None
 
     def ignored(self, path: str) -> bool:
         return any(fnmatch.fnmatchcase(path, g) for g in self.settings.ignore)

@@ -224,7 +224,7 @@ def matrix_sections(review: Review) -> list[Section]:
         built.update(d.go)
     worst: dict[tuple[str, int, str], int] = {}
     for f in report.findings:
-        for v in f.go or versions:
+        for v in f.go:  # none: a notice on a directive no version of the window builds
             key = (f.path, f.line, v)
             worst[key] = max(worst.get(key, -1), f.severity.rank)
     marks = {Severity.ERROR.rank: "✗", Severity.WARNING.rank: "⚠"}

@@ -69,6 +69,8 @@ def go_span(go: Sequence[str]) -> str:
 
 def where(f: Finding, platforms: Sequence[str]) -> str:
     """The Go versions of a finding, and its platforms when not all of the window's."""
+    if not f.go and f.path.endswith(".go"):  # a directive only older or newer Go builds
+        return "no Go version of the window"
     text = go_span(f.go)
     if f.platforms and set(f.platforms) != set(platforms):
         text += " on " + ", ".join(f.platforms)

@@ -24,7 +24,13 @@ from tests.test_e2e_review import (
 # The end-to-end fixtures (repository, client, bot; gh and queue come from conftest).
 bot = _e2e.bot
 github = _e2e.github
-repo = _e2e.repo
+
+
+@pytest.fixture
+def repo(gh: FakeGitHub) -> Repo:
+    """The repository without a policy file: the button creates it."""
+    return gh.add_repo("acme/widgets", files={"go.mod": _e2e.GO_MOD, "a/a.go": "package a\n"})
+
 
 POLICY = """\
 # Policy of acme/widgets: keep the comments!

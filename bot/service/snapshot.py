@@ -51,6 +51,7 @@ from bot.github import PullFile, RepoGateway
 from bot.github.gateway import MAX_PULL_FILES
 from bot.golang.gomod import gomod_candidates
 from bot.policy.config import CONFIG_PATH, parse_config
+from bot.policy.paths import outside
 from bot.scope.diff import FileDiff, from_contents, from_github_file
 from bot.scope.scope import FileScope, file_scope
 
@@ -374,7 +375,8 @@ def _registry_files(config_text: str | None) -> list[str]:
     if config_text is None:
         return []
     policy = parse_config(config_text, CONFIG_PATH, None)
-    return list(dict.fromkeys(policy.settings.registry_files))
+    # Only paths inside the repository are ever requested; the review reports the others.
+    return [p for p in dict.fromkeys(policy.settings.registry_files) if outside(p) is None]
 
 
 def _reader(texts: Mapping[str, str | None]) -> Callable[[str], str | None]:

@@ -298,6 +298,6 @@ async def test_setup_mode_serves_healthz_and_setup_page() -> None:
         health = await http.get("/healthz")
         page = await http.get("/")
         hook = await http.post(WEBHOOK_PATH, content=b"{}")
-    assert health.json() == {"status": "ok", "configured": False}
+    assert health.json() == {"status": "ok", "configured": False, "private_key": "missing"}
     assert "APP_ID" in page.text and "WEBHOOK_SECRET" in page.text
     assert hook.status_code == 503

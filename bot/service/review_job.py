@@ -180,8 +180,10 @@ async def handle_review(
     *,
     stdlib: StdlibLoader | None = load_stdlib,
     on_findings: FindingsHook | None = None,
+    docs: str | None = None,
 ) -> Outcome:
-    """Review the job's pull request and publish the check run and the review."""
+    """Review the job's pull request and publish the check run and the review; ``docs`` is the
+    documentation root the rule links point at (``DOCS_URL``; None: the project's)."""
     gw = _gateway(app, job)
     log = logger.bind(repository=job.repo.full_name, delivery_id=job.delivery_id)
     pull = await _resolve_pull(gw, job)
@@ -212,7 +214,16 @@ async def handle_review(
     threads_task = asyncio.ensure_future(gw.review_threads(pull.number))
     try:
         return await _review_and_publish(
-            gw, job, pull, head_sha, log, stdlib, existing_task, threads_task, on_findings
+            gw,
+            job,
+            pull,
+            head_sha,
+            log,
+            stdlib,
+            existing_task,
+            threads_task,
+            on_findings,
+            docs=docs,
         )
     finally:
         await _cancel(existing_task, threads_task)  # no-op for reads already awaited
@@ -228,6 +239,8 @@ async def _review_and_publish(
     existing_task: asyncio.Future[set[str]],
     threads_task: asyncio.Future[list[ReviewThread]],
     on_findings: FindingsHook | None,
+    *,
+    docs: str | None = None,
 ) -> Outcome:
     run_id, (request, scopes) = await asyncio.gather(
         _check_run_in_progress(gw, head_sha, job),
@@ -265,7 +278,7 @@ async def _review_and_publish(
         return Outcome("superseded", pull.number, run_id)
 
     existing = await existing_task
-    plan = plan_review(review, scopes, existing_fingerprints=existing)
+    plan = plan_review(review, scopes, existing_fingerprints=existing, docs=docs)
     note: str | None = None
     posted = 0
     refused = False
@@ -285,7 +298,7 @@ async def _review_and_publish(
             )
             log.warning("review refused", error=str(error), comments=len(comments))
 
-    rendered = render_check_run(review, head_sha=head_sha)
+    rendered = render_check_run(review, head_sha=head_sha, docs=docs)
     await gw.update_check_run(
         run_id,
         status="completed",
@@ -364,6 +377,7 @@ def make_handlers(
     *,
     stdlib: StdlibLoader | None = load_stdlib,
     on_findings: FindingsHook | None = None,
+    docs: str | None = None,
 ) -> tuple[
     Callable[[dict[str, object]], Awaitable[None]],
     Callable[[dict[str, object], str], Awaitable[None]],
@@ -377,7 +391,7 @@ def make_handlers(
             raise PermanentError(f"unreadable job: {error}") from error
         try:
             if isinstance(job, ReviewJob):
-                await handle_review(job, app, stdlib=stdlib, on_findings=on_findings)
+                await handle_review(job, app, stdlib=stdlib, on_findings=on_findings, docs=docs)
             elif isinstance(job, CommandReplyJob):
                 await handle_reply(job, app)
             else:

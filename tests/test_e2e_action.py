@@ -124,7 +124,7 @@ def test_sarif_with_a_pinned_version(tmp_path: Path, repo: tuple[Path, str]) -> 
 
 def test_no_base_is_a_clear_error(tmp_path: Path, repo: tuple[Path, str]) -> None:
     path, _ = repo
-    done, outputs, _ = run_action(tmp_path, path)
+    done, _, _ = run_action(tmp_path, path)
     assert done.returncode == 2 and "no base revision" in done.stdout
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from typing import Any
 
 import pytest
@@ -156,6 +157,10 @@ async def test_button_creates_the_policy_file_when_missing(
 
     text = (repo.files_at("feature") or {})[CONFIG_PATH].decode()
     assert text.startswith("# linkname-bot policy")
+    # The button commits exactly the check run's one snippet.
+    snippet = run["output"]["summary"].split("```yaml\n", 1)[1].split("\n```", 1)[0]
+    committed = textwrap.dedent(text.split("known:\n", 1)[1])
+    assert committed == snippet + "\n"
     targets = [e["target"] for e in yaml.safe_load(text)["known"]]
     assert targets == ["runtime.gcount", "example.com/nowhere.mystery"]
     sync(gh, repo, pull)

@@ -78,8 +78,13 @@ def _labels(go: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(set(go), key=parse_version))
 
 
+def _oldest_first(fact: Fact) -> tuple[int, int, str]:
+    first = parse_version(fact.go[0]) if fact.go else 0
+    return (first, -fact.severity.rank, fact.message)
+
+
 def group_findings(found: Iterable[Finding]) -> list[Group]:
-    """Groups in (path, line, rule) order; facts in the order they first appear."""
+    """Groups in (path, line, rule) order; facts from the oldest Go version they hold on."""
     by_key: dict[tuple[str, int, str], list[Finding]] = {}
     for f in sorted(found):
         by_key.setdefault((f.path, f.line, f.rule), []).append(f)
@@ -99,8 +104,13 @@ def group_findings(found: Iterable[Finding]) -> list[Group]:
                 max((f.severity for f in members), key=lambda s: s.rank),
                 next((f.target for f in members if f.target), None),
                 tuple(
-                    Fact(message, sev, _labels(go), tuple(sorted(platforms)), settings)
-                    for (message, sev, settings), (go, platforms) in facts.items()
+                    sorted(
+                        (
+                            Fact(message, sev, _labels(go), tuple(sorted(platforms)), settings)
+                            for (message, sev, settings), (go, platforms) in facts.items()
+                        ),
+                        key=_oldest_first,
+                    )
                 ),
                 tuple(members),
             )

@@ -1,11 +1,13 @@
-"""``linkname-bot``: check Go code locally, build standard-library facts, serve the App."""
+"""linkname-bot: check Go code locally, build standard-library facts, serve the App."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
 from enum import StrEnum
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +16,7 @@ import typer
 from bot.analyse.review import run_review
 from bot.fetch import local_review
 from bot.fetch.local_files import InputError
-from bot.findings import Report
+from bot.findings import Report, Severity
 from bot.golang.ports import expand_platforms
 from bot.report import github as github_report
 from bot.report import json as json_report
@@ -24,13 +26,39 @@ from bot.stdlib.cli import registry_app
 from bot.stdlib.loader import load_stdlib
 from bot.versions import SpecError, parse_go_spec
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-app.add_typer(registry_app, name="registry")
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=None)
+app.add_typer(registry_app, name="registry", help="Build the committed standard-library facts.")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("linkname-bot")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"linkname-bot {_version()}")
+        raise typer.Exit(0)
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="print the version and exit", callback=_print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
     """Review //go:linkname directives in Go code."""
+
+
+class MinSeverity(StrEnum):
+    error = "error"
+    warning = "warning"
+    notice = "notice"
 
 
 class Format(StrEnum):
@@ -79,6 +107,13 @@ def check(
     no_stdlib: Annotated[
         bool, typer.Option("--no-stdlib", help="skip the standard-library (link-level) rules")
     ] = False,
+    min_severity: Annotated[
+        MinSeverity,
+        typer.Option(help="report only findings at this severity or above (they alone fail)"),
+    ] = MinSeverity.notice,
+    no_suggestions: Annotated[
+        bool, typer.Option("--no-suggestions", help="leave out suggested registry entries")
+    ] = False,
 ) -> None:
     """Report what every //go:linkname directive is and what the toolchains will say."""
     if head is not None and base is None:
@@ -103,11 +138,22 @@ def check(
     report = review.report
     if requested is not None:
         report = _only(report, requested)
+    report = _shown(report, Severity(min_severity.value), no_suggestions)
+    docs = os.environ.get("DOCS_URL") or None
     if format is Format.sarif:
         policy_file = (request.config_path, request.config_text)
-        sys.stdout.write(sarif_report.render(report, config=policy_file))
+        sys.stdout.write(
+            sarif_report.render(report, config=policy_file, tool_version=_version(), docs=docs)
+        )
+    elif format is Format.text:
+        sys.stdout.write(text_report.render(report, docs=docs, config_path=request.config_path))
     else:
         sys.stdout.write(RENDERERS[format](report))
+    if format is Format.github and (summary := os.environ.get("GITHUB_STEP_SUMMARY")):
+        with open(summary, "a", encoding="utf-8") as out:
+            out.write(
+                github_report.step_summary(report, config_path=request.config_path, docs=docs)
+            )
     if any(review.policy.fails(f.severity) for f in report.findings):
         raise typer.Exit(1)
 
@@ -170,6 +216,14 @@ def serve(
         raise _fail(f"invalid setting {e}") from None
     configure_logging(settings.log_level)
     run_server(settings, host=host or settings.host, port=port or settings.port)
+
+
+def _shown(report: Report, least: Severity, no_suggestions: bool) -> Report:
+    """Findings at ``least`` or above; without suggestions when asked."""
+    found = [f for f in report.findings if f.severity.rank >= least.rank]
+    if no_suggestions:
+        found = [replace(f, suggestion=None, fixes=()) for f in found]
+    return replace(report, findings=found)
 
 
 def _only(report: Report, paths: frozenset[str]) -> Report:

@@ -42,6 +42,7 @@ class Settings:
     queue_url: str = field(default_factory=_default_queue_url)
     host: str = "127.0.0.1"
     port: int = 3000
+    docs_url: str | None = None  # DOCS_URL: where rule links point (None: the project's docs)
 
     @property
     def configured(self) -> bool:
@@ -91,6 +92,7 @@ def load_settings(
         queue_url=get("QUEUE_URL", f"sqlite:///{data_dir}/linkname-bot.db"),
         host=get("HOST", "127.0.0.1"),
         port=port,
+        docs_url=_url("DOCS_URL", docs) if (docs := get("DOCS_URL")) else None,
     )
 
 

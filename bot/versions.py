@@ -31,6 +31,30 @@ def labels(minors: Iterable[int]) -> tuple[str, ...]:
     return tuple(label(m) for m in sorted(set(minors)))
 
 
+def span(versions: Iterable[int | str], *, dash: str = "–", sep: str = ", ") -> str:
+    """The one way versions are written: ``1.21–1.23, 1.25`` (runs of consecutive minors).
+
+    Accepts minors (``23``) or labels (``"1.23"``). ``dash="-", sep=","`` gives the policy
+    file's spelling (``1.21-1.23,1.25``); empty input gives ``""``.
+    """
+    vs = sorted({v if isinstance(v, int) else parse_version(v) for v in versions})
+    parts: list[str] = []
+    i = 0
+    while i < len(vs):
+        j = i
+        while j + 1 < len(vs) and vs[j + 1] == vs[j] + 1:
+            j += 1
+        parts.append(label(vs[i]) if i == j else f"{label(vs[i])}{dash}{label(vs[j])}")
+        i = j + 1
+    return sep.join(parts)
+
+
+def go_span(versions: Iterable[int | str]) -> str:
+    """``Go 1.23–1.27`` for display; ``all Go versions`` for none."""
+    text = span(versions)
+    return f"Go {text}" if text else "all Go versions"
+
+
 def parse_version(text: str) -> int:
     """``1.23``, ``go1.23``, ``1.23.4`` → 23."""
     t = text.strip().removeprefix("go")

@@ -204,11 +204,13 @@ def test_inert_directive_against_the_toolchain(
 
 
 def test_review_comment_scope_of_a_directive_outside_the_window() -> None:
-    from bot.publish.review_comments import where
+    from bot.report.groups import fact_text, group_findings
 
     report = run({"old.go": "//go:build !go1.21\n\n" + U + PULL}, (21, 22))
-    (notice,) = report.findings
-    assert where(notice, report.platforms) == "no Go version of the window"
+    (group,) = group_findings(report.findings)
+    (fact,) = group.facts
+    text = fact_text(fact, report.platforms)
+    assert "all Go versions" not in text and "Go < 1.21" in text
 
 
 def test_facts_for_more_ports_are_used_as_soon_as_they_exist() -> None:
@@ -232,7 +234,7 @@ def test_facts_for_more_ports_are_used_as_soon_as_they_exist() -> None:
 
 
 def test_check_run_lists_the_ports_analysed_and_no_version_for_old_files() -> None:
-    from bot.publish.checkrun import matrix_sections, summary_sections
+    from bot.report.overview import matrix_sections, overview_sections
 
     files = {
         "go.mod": GOMOD,
@@ -241,7 +243,12 @@ def test_check_run_lists_the_ports_analysed_and_no_version_for_old_files() -> No
     }
     ws = Workspace({p: t.encode() for p, t in files.items()})
     review = run_review(ReviewRequest(ws, versions=(22, 23)))
-    headline = summary_sections(review, "0123456789", None)[0].head
+    report = review.report
+    sections = overview_sections(
+        report.versions, report.platforms, report.directives, report.findings
+    )
+    headline = sections[0].head
     assert "openbsd/amd64" in headline and "× 10 platforms" in headline
-    rows = [r for s in matrix_sections(review) for r in s.rows]
-    assert "| `old.go:7` `//go:linkname nt runtime.nanotime` | – | – |" in rows
+    window = ("1.22", "1.23")
+    rows = [r for s in matrix_sections(window, report.directives, report.findings) for r in s.rows]
+    assert not any("old.go" in r for r in rows)  # a notice only: not a row claiming ✓

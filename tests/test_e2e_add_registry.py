@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from typing import Any
 
 import pytest
@@ -24,7 +25,13 @@ from tests.test_e2e_review import (
 # The end-to-end fixtures (repository, client, bot; gh and queue come from conftest).
 bot = _e2e.bot
 github = _e2e.github
-repo = _e2e.repo
+
+
+@pytest.fixture
+def repo(gh: FakeGitHub) -> Repo:
+    """The repository without a policy file: the button creates it."""
+    return gh.add_repo("acme/widgets", files={"go.mod": _e2e.GO_MOD, "a/a.go": "package a\n"})
+
 
 POLICY = """\
 # Policy of acme/widgets: keep the comments!
@@ -150,6 +157,10 @@ async def test_button_creates_the_policy_file_when_missing(
 
     text = (repo.files_at("feature") or {})[CONFIG_PATH].decode()
     assert text.startswith("# linkname-bot policy")
+    # The button commits exactly the check run's one snippet.
+    snippet = run["output"]["summary"].split("```yaml\n", 1)[1].split("\n```", 1)[0]
+    committed = textwrap.dedent(text.split("known:\n", 1)[1])
+    assert committed == snippet + "\n"
     targets = [e["target"] for e in yaml.safe_load(text)["known"]]
     assert targets == ["runtime.gcount", "example.com/nowhere.mystery"]
     sync(gh, repo, pull)

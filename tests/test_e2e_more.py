@@ -91,7 +91,7 @@ async def test_review_refused_with_422_still_completes_the_check_run(
     assert gh.calls(CREATE_REVIEW) == 1  # a 422 is not retried
     (run,) = runs_for(repo, pull.head_sha)
     assert run["status"] == "completed"
-    assert run["conclusion"] == "success"
+    assert run["conclusion"] == "neutral"
     summary = run["output"]["summary"]
     assert summary.startswith("> Inline comments could not be posted")
     assert "line must be part of the diff" in summary
@@ -114,7 +114,7 @@ async def test_fork_pull_found_by_head_sha_from_check_suite(
     assert gh.calls("GET /repos/{owner}/{repo}/commits/{sha}/pulls") == 1
     (run,) = runs_for(repo, pull.head_sha)
     assert run["status"] == "completed"
-    assert run["output"]["title"] == "2 notices in 2 directives"
+    assert run["output"]["title"] == "2 warnings in 2 directives"
     (review,) = repo.reviews[9]
     assert review["commit_id"] == pull.head_sha
     assert len(repo.review_comments[9]) == 2
@@ -136,7 +136,7 @@ async def test_rerun_button_makes_a_new_check_run(gh: FakeGitHub, repo: Repo, bo
     assert gh.calls(CREATE_RUN) == 2  # GitHub's advice: a Re-run creates a new run
     first, again = runs_for(repo, pull.head_sha)
     assert first["id"] == run["id"] and again["id"] != run["id"]
-    assert again["status"] == "completed" and again["conclusion"] == "success"
+    assert again["status"] == "completed" and again["conclusion"] == "neutral"
     # The new run carries this pass's annotations only (GitHub appends on every PATCH).
     assert len(again["annotations"]) == len(first["annotations"]) == 2
     assert gh.calls(PATCH_RUN) > patches
@@ -229,7 +229,7 @@ async def test_github_faults_during_a_job_are_recovered_within_bounds(
     assert len(backoffs) == 2 and all(0 < w <= 0.05 for w in backoffs)  # capped back-off
     assert max(waits) <= retry.max_wait
     (run,) = runs_for(repo, pull.head_sha)  # the retried POST made exactly one run
-    assert run["status"] == "completed" and run["conclusion"] == "success"
+    assert run["status"] == "completed" and run["conclusion"] == "neutral"
     assert len(repo.reviews[7]) == 1 and len(repo.review_comments[7]) == 2
 
 
@@ -257,7 +257,7 @@ async def test_more_than_50_annotations_are_patched_in_batches(
     assert await bot.worker.run_once()
 
     (run,) = runs_for(repo, pull.head_sha)
-    assert run["status"] == "completed" and run["conclusion"] == "success"
+    assert run["status"] == "completed" and run["conclusion"] == "neutral"
     assert len(run["annotations"]) == 120
     assert len({(a["path"], a["start_line"]) for a in run["annotations"]}) == 120
     bodies = [r.json for r in gh.logged(PATCH_RUN)]

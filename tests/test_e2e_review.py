@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from bot.github import AppCredentials, ClientOptions, GitHubApp, RetryPolicy
-from bot.publish.fingerprint import extract_fingerprints
 from bot.queue import Queue, open_queue
 from bot.queue.worker import Worker
+from bot.report.fingerprint import extract_fingerprints
 from bot.service.review_job import CHECK_NAME, make_handlers
 from bot.service.server import build_app
 from bot.settings import Settings
@@ -36,9 +36,14 @@ func mystery() int
 MOVED = NEW_FILE.replace('import _ "unsafe"\n', '// Package a counts.\n\nimport _ "unsafe"\n')
 
 
+# With a registry, a target it does not list is a warning (without one, a notice).
+REGISTRY = "known:\n  - target: runtime.nanotime\n    go: '1.23-1.27'\n"
+
+
 @pytest.fixture
 def repo(gh: FakeGitHub) -> Repo:
-    return gh.add_repo("acme/widgets", files={"go.mod": GO_MOD, "a/a.go": "package a\n"})
+    files = {"go.mod": GO_MOD, "a/a.go": "package a\n", ".github/linkname-bot.yml": REGISTRY}
+    return gh.add_repo("acme/widgets", files=files)
 
 
 @pytest.fixture
@@ -150,16 +155,17 @@ async def test_new_file_gets_check_run_and_one_review(gh: FakeGitHub, repo: Repo
     (run,) = runs_for(repo, pull.head_sha)
     assert run["name"] == CHECK_NAME == "linkname"
     assert run["status"] == "completed"
-    assert run["conclusion"] == "success"  # unknown targets are notices
-    assert run["output"]["title"] == "2 notices in 2 directives"
+    assert run["conclusion"] == "neutral"  # unknown targets are warnings with a registry
+    assert run["output"]["title"] == "2 warnings in 2 directives"
     annotations = run["annotations"]
     assert [(a["path"], a["start_line"], a["annotation_level"]) for a in annotations] == [
-        ("a/b.go", 5, "notice"),
-        ("a/b.go", 8, "notice"),
+        ("a/b.go", 5, "warning"),
+        ("a/b.go", 8, "warning"),
     ]
     assert "runtime.gcount" in annotations[0]["message"]
     assert "example.com/nowhere.mystery" in annotations[1]["message"]
-    assert all(a["title"].startswith("unknown-target") for a in annotations)
+    assert [a["title"] for a in annotations] == ["unknown-target (Go 1.23–1.27)"] * 2
+    assert not any("`" in a["message"] or "**" in a["message"] for a in annotations)
     assert [a["identifier"] for a in run["actions"]] == ["add-registry"]
 
     (review,) = repo.reviews[7]
@@ -172,6 +178,11 @@ async def test_new_file_gets_check_run_and_one_review(gh: FakeGitHub, repo: Repo
     ]
     assert "runtime.gcount" in comments[0]["body"]
     assert "example.com/nowhere.mystery" in comments[1]["body"]
+    for c in comments:  # a one-line headline, then the rest collapsed
+        first, rest = c["body"].split("\n", 1)
+        assert first.startswith("**⚠️ unknown-target — ") and first.endswith("Go 1.23–1.27**")
+        assert "<details>" in rest and "```yaml" not in c["body"]
+        assert len(c["body"]) < 1200
     fps = fingerprints_of(comments)
     assert all(len(fp) == 1 for fp in fps)
     assert len(fps[0] | fps[1]) == 2  # one fingerprint each, distinct
@@ -191,7 +202,7 @@ async def test_repush_with_same_findings_posts_no_duplicates(
     assert await bot.worker.run_once()
 
     (run,) = runs_for(repo, pull.head_sha)  # a new run for the new head
-    assert run["conclusion"] == "success"
+    assert run["conclusion"] == "neutral"
     assert [a["start_line"] for a in run["annotations"]] == [7, 10]
     assert len(repo.reviews[7]) == 1  # no second review
     assert fingerprints_of(repo.review_comments[7]) == first
@@ -248,7 +259,7 @@ async def test_slash_command_from_writer_reviews_with_eyes(
 
     assert [r["content"] for r in repo.reactions[comment_id]] == ["eyes"]
     (run,) = runs_for(repo, pull.head_sha)
-    assert run["conclusion"] == "success"
+    assert run["conclusion"] == "neutral"
     assert len(repo.review_comments[7]) == 2
 
 
@@ -287,6 +298,6 @@ async def test_setup_mode_serves_healthz_and_setup_page() -> None:
         health = await http.get("/healthz")
         page = await http.get("/")
         hook = await http.post(WEBHOOK_PATH, content=b"{}")
-    assert health.json() == {"status": "ok", "configured": False}
+    assert health.json() == {"status": "ok", "configured": False, "private_key": "missing"}
     assert "APP_ID" in page.text and "WEBHOOK_SECRET" in page.text
     assert hook.status_code == 503

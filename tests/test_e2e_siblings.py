@@ -90,11 +90,11 @@ async def test_local_declared_in_an_unchanged_sibling_is_a_pull(
     pull = gh.add_pull(repo, 1, {"a/x.go": PULL_HELPER})
     run = await review(gh, repo, bot, pull)
 
-    assert "| pull | 1 |" in run["output"]["summary"]
+    assert "1 directive (1 pull)" in run["output"]["summary"]
     assert "unknown-local" not in json.dumps(run)
     # The registry rule saw the local's type, which only a/decl.go declares.
     assert rules(run) == ["unknown-target"]
-    assert "local: func() int64" in run["annotations"][0]["raw_details"]
+    assert "local: func() int64" in run["output"]["summary"]  # the one suggestion block
     assert run["conclusion"] == "success"
 
     # GraphQL: review threads, the changed contents, the listing of a/, a/'s siblings.
@@ -117,7 +117,7 @@ async def test_link_rules_check_the_local_declared_in_a_sibling(gh: FakeGitHub, 
     pull = gh.add_pull(repo, 2, {"a/x.go": PULL_HELPER})
     run = await review(gh, repo, bot, pull)
 
-    assert "| pull | 1 |" in run["output"]["summary"]
+    assert "1 directive (1 pull)" in run["output"]["summary"]
     assert "signature-mismatch" in rules(run), rules(run)
     (mismatch,) = [a for a in run["annotations"] if a["title"].startswith("signature-mismatch")]
     assert (mismatch["path"], mismatch["start_line"]) == ("a/x.go", 5)
@@ -270,5 +270,5 @@ async def test_directive_outside_the_patch_is_listed_one_round_later(
     assert round_trips(log) == 4  # list, contents, listing of a/, siblings
 
     run = await review(gh, head, bot, pull)
-    assert "| pull | 1 |" in run["output"]["summary"]
+    assert "1 directive (1 pull)" in run["output"]["summary"]
     assert "unknown-local" not in rules(run)

@@ -45,11 +45,11 @@ def test_valid_config() -> None:
         ("go: [1.22\n", 2, "", "invalid YAML"),
         ("- a\n- b\n", 1, "", "must be a YAML mapping"),
         ("platforms: [linux]\n", 1, "platforms", "GOOS/GOARCH"),
-        ("known:\n  - target: a.b\n    colour: red\n", 3, "known.0.colour", "Extra inputs"),
-        ("known:\n  - local: func()\n", 2, "known.0.target", "Field required"),
-        ("severity: {no-such-rule: error}\n", 1, "severity", "unknown rule id"),
+        ("known:\n  - target: a.b\n    colour: red\n", 3, "known.0.colour", "unknown key 'colour'"),
+        ("known:\n  - local: func()\n", 2, "known.0.target", "'target' is required here"),
+        ("severity: {no-such-rule: error}\n", 1, "severity.no-such-rule", "unknown rule id"),
         ("go: 1.20\n", 1, "go", "write Go versions as strings"),
-        ("fail_on: [sometimes]\n", 1, "fail_on.0", "Input should be"),
+        ("fail_on: [sometimes]\n", 1, "fail_on.0", "expected 'error', 'warning' or 'notice'"),
     ],
 )
 def test_problems_name_file_line_and_key(text: str, line: int, key: str, words: str) -> None:
@@ -59,6 +59,50 @@ def test_problems_name_file_line_and_key(text: str, line: int, key: str, words: 
     assert (problem.path, problem.line, problem.key) == (".github/linkname-bot.yml", line, key)
     assert words in problem.message
     assert str(problem).startswith(f".github/linkname-bot.yml:{line}: ")
+
+
+def test_problems_are_in_plain_words() -> None:
+    p = parse_config("go: 1.20\nknown: 3\nignore: {a: b}\n")
+    messages = [pr.message for pr in p.problems]
+    assert len(messages) == 3
+    assert not any("Value error" in m or "Input should be" in m for m in messages)
+    assert messages[0].startswith("write Go versions as strings")
+
+
+def test_each_unknown_rule_id_on_its_own_line_and_the_rest_applies() -> None:
+    p = parse_config(
+        "severity:\n  no-such-rule: error\n  unknown-target: warning\n  also-bad: off\n"
+    )
+    assert [(pr.line, pr.key) for pr in p.problems] == [
+        (2, "severity.no-such-rule"),
+        (4, "severity.also-bad"),
+    ]
+    assert p.severity_for("unknown-target", Severity.NOTICE) is Severity.WARNING
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/etc/ci/secret.yml", "an absolute path"),
+        ("../../secret.yml", "climbs out"),
+        ("reg/../../secret.yml", "climbs out"),
+        ("C:/secret.yml", "an absolute path"),
+        ("~/secret.yml", "an absolute path"),
+        ("reg\\..\\..\\s.yml", "backslashes"),
+    ],
+)
+def test_registry_files_outside_the_repository_are_never_read(path: str, words: str) -> None:
+    asked: list[str] = []
+
+    def read(p: str) -> str | None:
+        asked.append(p)
+        return "known:\n  - target: ghp_SECRET.value\n"
+
+    p = parse_config(f"registry_files:\n  - reg/a.yml\n  - {path!r}\n", read=read)
+    assert asked == ["reg/a.yml"]  # the outside path was never asked for
+    (problem,) = p.problems
+    assert (problem.line, problem.key) == (3, "registry_files")
+    assert words in problem.message and "not read" in problem.message
 
 
 def test_one_bad_key_loses_nothing_else() -> None:

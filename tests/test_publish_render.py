@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
 from bot.analyse.engine import Workspace
 from bot.analyse.review import Review, ReviewRequest, run_review
+from bot.findings import Severity
 from bot.publish.checkrun import (
     MAX_OUTPUT,
     Section,
@@ -16,15 +17,17 @@ from bot.publish.checkrun import (
     render,
     render_check_run,
 )
-from bot.publish.fingerprint import (
+from bot.publish.review_comments import plan_review
+from bot.report.fingerprint import (
     extract_fingerprints,
     fingerprints,
     marker,
     stale_threads,
 )
-from bot.publish.review_comments import fenced, go_span, plan_review
+from bot.report.overview import fenced
 from bot.scope.diff import FileDiff
 from bot.scope.scope import FileScope
+from bot.versions import go_span
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 DOCS = "https://github.com/linkname-bot/linkname-bot/blob/main/docs/rules/"
@@ -93,41 +96,95 @@ def test_comment_bodies_are_exact(review: Review) -> None:
     by_line = {(c["path"], c["line"]): c for c in plan.comments}
     assert all(c["side"] == "RIGHT" for c in plan.comments)
 
-    [local, target] = [f for f in review.report.findings if f.line == 10]
+    [local, _] = [f for f in review.report.findings if f.line == 10]
     assert by_line[("a/a.go", 10)]["body"] == (
+        "**❌ unknown-local — the local name is not a package-level func or var on "
+        "Go 1.23–1.26**\n\n"
+        "<details><summary>Details and fix</summary>\n\n"
         "`//go:linkname mystery runtime.mystery` — **pull** of func `mystery` as "
         "`runtime.mystery` (uses a symbol defined elsewhere)\n\n"
-        f"- ❌ [`unknown-local`]({DOCS}unknown-local.md) //go:linkname must refer to declared "
+        f"- ❌ [`unknown-local`]({DOCS}unknown-local.md): //go:linkname must refer to declared "
         "function or variable: `mystery` is a const; only package-level funcs and vars can be "
-        "linknamed _(Go 1.23–1.26)_\n\n"
-        f"- ℹ️ [`unknown-target`]({DOCS}unknown-target.md) `runtime.mystery` is not in the "
-        "registry of known targets (pull of a func); add the entry below under `known:` in "
-        ".github/linkname-bot.yml so reviewers can see what the repository relies on "
-        "_(Go 1.21, 1.22, 1.27)_\n\n"
-        "  ```yaml\n"
-        "  - target: runtime.mystery\n"
-        "    local: func() int\n"
-        "    go: 1.21,1.22,1.27\n"
-        "  ```\n\n"
-        f"<!-- linkname-bot:fp={fps[local]} -->\n"
-        f"<!-- linkname-bot:fp={fps[target]} -->"
+        "linknamed (Go 1.23–1.26)\n\n"
+        "</details>\n\n"
+        f"<!-- linkname-bot:fp={fps[local]} -->"
     )
     [unsafe] = [f for f in review.report.findings if f.path == "b/b.go"]
     assert by_line[("b/b.go", 3)]["body"] == (
-        "A directive linking to `runtime.x` (not classified)\n\n"
-        f"- ❌ [`missing-unsafe-import`]({DOCS}missing-unsafe-import.md) //go:linkname only "
+        "**❌ missing-unsafe-import — the file uses //go:linkname without importing unsafe on "
+        "Go 1.21–1.27**\n\n"
+        "<details><summary>Details and fix</summary>\n\n"
+        f"- ❌ [`missing-unsafe-import`]({DOCS}missing-unsafe-import.md): //go:linkname only "
         'allowed in Go files that import "unsafe": add `import _ "unsafe"` to this file (an '
-        "import in another file of the package does not count) _(Go 1.21–1.27)_\n\n"
+        "import in another file of the package does not count) (Go 1.21–1.27)\n\n"
+        "</details>\n\n"
         f"<!-- linkname-bot:fp={fps[unsafe]} -->"
     )
-    # Errors first, then by place; nothing overflowed.
+    # Errors first, then by place; notices (a/a.go:5, the unknown targets) get no comment.
     assert [(c["path"], c["line"]) for c in plan.comments] == [
         ("a/a.go", 8),
         ("a/a.go", 10),
         ("b/b.go", 3),
-        ("a/a.go", 5),
     ]
-    assert plan.overflow == [] and plan.body == "**linkname-bot** left 4 inline comments."
+    assert plan.overflow == [] and plan.body == "**linkname-bot** left 3 inline comments."
+
+
+def test_one_comment_per_directive_merges_rules_and_versions() -> None:
+    """Two rules on one directive, one of them with two facts: one comment, one headline."""
+    from bot.findings import Finding, Severity
+
+    base = review_of(files())
+    e, w = Severity.ERROR, Severity.WARNING
+    every = base.report.platforms
+    lo, hi = ("1.23", "1.24", "1.25"), ("1.27",)
+    found = [
+        Finding(
+            "a/a.go",
+            5,
+            1,
+            "invalid-reference",
+            e,
+            "refused in Go 1.23–1.25",
+            go=lo,
+            platforms=every[:2],
+        ),
+        Finding(
+            "a/a.go",
+            5,
+            1,
+            "invalid-reference",
+            e,
+            "refused in Go 1.23–1.25",
+            go=lo,
+            platforms=every[2:],
+        ),
+        Finding(
+            "a/a.go", 5, 1, "invalid-reference", e, "refused (blocked)", go=hi, platforms=every
+        ),
+        Finding(
+            "a/a.go",
+            5,
+            1,
+            "platform-only",
+            w,
+            "missing on windows",
+            go=("1.21",),
+            platforms=("windows/amd64",),
+        ),
+    ]
+    review = Review(replace(base.report, findings=found), base.policy, "failure")
+    plan = plan_review(review, everywhere(review), existing_fingerprints=set())
+    (comment,) = plan.comments
+    first = comment["body"].split("\n", 1)[0]
+    assert first == (
+        "**❌ invalid-reference — refused by the linker on Go 1.23–1.25, 1.27** "
+        "· also ⚠️ platform-only"
+    )
+    assert comment["body"].count("refused in Go 1.23–1.25") == 1  # one line per distinct fact
+    assert "refused in Go 1.23–1.25 (" not in comment["body"]  # versions not repeated
+    assert "refused (blocked) (Go 1.27)" in comment["body"]
+    assert "missing on windows (Go 1.21 on windows/amd64)" in comment["body"]
+    assert len(extract_fingerprints(comment["body"])) == 3  # platforms share one
 
 
 def test_platform_specific_findings_name_their_platforms() -> None:
@@ -141,14 +198,14 @@ def test_platform_specific_findings_name_their_platforms() -> None:
 def test_comments_only_on_commentable_lines(review: Review) -> None:
     scopes = {"a/a.go": scope_with("a/a.go", {4, 5, 6, 7})}  # b/b.go: not in the diff at all
     plan = plan_review(review, scopes, existing_fingerprints=set())
-    assert [(c["path"], c["line"]) for c in plan.comments] == [("a/a.go", 5)]
+    assert plan.comments == []  # a/a.go:5 has only a notice
     assert {(f.path, f.line) for f in plan.overflow} == {
         ("a/a.go", 8),
         ("a/a.go", 10),
         ("b/b.go", 3),
     }
     assert plan.body is not None
-    assert "4 more findings could not be placed inline" in plan.body
+    assert "3 more findings could not be placed inline" in plan.body
     for place in ("`a/a.go:8`", "`a/a.go:10`", "`b/b.go:3`"):
         assert place in plan.body
     # Overflow is marked too, so the same summary is not posted on every push.
@@ -179,40 +236,40 @@ def test_cap_at_30_comments_errors_first_rest_in_body() -> None:
     assert len(review.report.findings) == 40
     plan = plan_review(review, everywhere(review), existing_fingerprints=set())
     assert len(plan.comments) == 30
-    assert all("unknown-local" in c["body"] for c in plan.comments)  # errors before notices
-    assert len(plan.overflow) == 10
+    assert all("unknown-local" in c["body"] for c in plan.comments)
+    assert len(plan.overflow) == 5  # the notices are in the check run, not the review
     assert plan.body is not None
     assert plan.body.startswith(
-        "**linkname-bot** left 30 inline comments. 10 more findings could not be placed "
+        "**linkname-bot** left 30 inline comments. 5 more findings could not be placed "
         "inline (over the 30-comment cap or outside the diff):"
     )
     listed = [line for line in plan.body.split("\n") if line.startswith("- ")]
-    assert len(listed) == 10
-    assert sum("unknown-target" in line for line in listed) == 5
+    assert len(listed) == 5
+    assert not any("unknown-target" in line for line in listed)
 
 
 def test_overflow_list_is_bounded() -> None:
     review = review_of(many_directives(300))
     plan = plan_review(review, everywhere(review), existing_fingerprints=set())
     assert len(plan.comments) == 30 and len(plan.overflow) == 270
-    assert plan.body is not None and "- … 170 more, see annotations" in plan.body
+    assert plan.body is not None and "- … 170 more, see the check run's annotations" in plan.body
     assert len(extract_fingerprints(plan.body)) == 100  # only what is listed is marked
 
 
 def test_existing_fingerprints_are_not_posted_again(review: Review) -> None:
     first = plan_review(review, everywhere(review), existing_fingerprints=set())
     on_pr = set().union(*(extract_fingerprints(c["body"]) for c in first.comments))
-    assert on_pr == set(fingerprints(review).values())
+    serious = [f for f in review.report.findings if f.severity is not Severity.NOTICE]
+    assert on_pr == {fingerprints(review)[f] for f in serious}
     again = plan_review(review, everywhere(review), existing_fingerprints=on_pr)
     assert again.comments == [] and again.overflow == [] and again.body is None
-    assert sorted(again.skipped_existing) == sorted(review.report.findings)
-    # One finding already posted: only the other one on that line is commented.
+    assert sorted(again.skipped_existing) == sorted(serious)
+    # One finding already posted: the others are still commented.
     [local, _] = [f for f in review.report.findings if f.line == 10]
     partial = plan_review(
         review, everywhere(review), existing_fingerprints={fingerprints(review)[local]}
     )
-    [line10] = [c for c in partial.comments if c["line"] == 10]
-    assert "unknown-target" in line10["body"] and "unknown-local" not in line10["body"]
+    assert [c["line"] for c in partial.comments] == [8, 3]
     assert partial.skipped_existing == [local]
 
 
@@ -289,9 +346,12 @@ def test_matrix_marks_the_versions_a_directive_fails_on(review: Review) -> None:
     assert (
         "| Directive | 1.21 | 1.22 | 1.23 | 1.24 | 1.25 | 1.26 | 1.27 |\n"
         "|---|:-:|:-:|:-:|:-:|:-:|:-:|:-:|\n"
-        "| `a/a.go:5` `//go:linkname nanotime runtime.nanotime` | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ |\n"
+        "| `a/a.go:8` | ✗ | ✗ | ✗ | ✗ | ✗ | ✗ | ✗ |\n"
         "| `a/a.go:10` `//go:linkname mystery runtime.mystery` | ✓ | ✓ | ✗ | ✗ | ✗ | ✗ | ✓ |"
     ) in out.summary
+    # A directive with only notices is counted, not listed.
+    assert "nanotime runtime.nanotime` |" not in out.summary
+    assert "1 other directive with no error or warning." in out.summary
 
 
 def test_matrix_warnings_and_versions_not_built() -> None:
@@ -314,31 +374,41 @@ def test_summary_counts_links_and_new_targets(review: Review) -> None:
     assert out.conclusion == "failure" and out.head_sha == SHA
     assert out.details_url == "https://bot.example/r/1"
     s = out.summary
-    assert s.startswith("Reviewed `0123456` on Go 1.21–1.27 × 4 platforms")
-    assert "❌ 3 errors, ⚠️ 0 warnings, ℹ️ 2 notices. [Full report](https://bot.example/r/1)" in s
-    assert "| Directive kind | Count |\n|---|---:|\n| pull | 2 |" in s
-    assert f"| [`unknown-local`]({DOCS}unknown-local.md) | ❌ error | 2 |" in s
-    assert f"| [`unknown-target`]({DOCS}unknown-target.md) | ℹ️ notice | 2 |" in s
-    assert "| `runtime.mystery` | Go 1.21, 1.22, 1.27 | `a/a.go:10` |" in s
+    assert s.startswith(
+        "[Full report](https://bot.example/r/1)\n\nReviewed `0123456` on Go 1.21–1.27"
+    )
+    assert "2 directives (2 pulls): ❌ 3 errors, ⚠️ 0 warnings, ℹ️ 2 notices." in s
+    assert f"❌ [`unknown-local`]({DOCS}unknown-local.md) 2" in s
+    assert f"ℹ️ [`unknown-target`]({DOCS}unknown-target.md) 2" in s
+    assert "### New targets (2)\n\n`runtime.mystery` · `runtime.nanotime`" in s
+    # One collapsed block with the notices and ONE snippet holding every entry.
+    assert s.count("<details>") == 1 and s.count("```yaml") == 1
+    assert "<summary>ℹ️ 2 notices · 2 suggested registry entries</summary>" in s
     assert (
         "```yaml\n- target: runtime.nanotime\n  local: func() int64\n  go: 1.21-1.27\n"
         "- target: runtime.mystery\n  local: func() int\n  go: 1.21,1.22,1.27\n```"
     ) in s
-    assert out.text is not None and out.text.count("\n- ") == 5
+    assert out.text is not None and out.text.count("\n- ❌") == 3  # errors in detail
+    assert out.text.count("\n- ℹ️") == 2  # notices one line each
 
 
-def test_every_finding_is_an_annotation(review: Review) -> None:
+def test_every_group_is_a_plain_text_annotation(review: Review) -> None:
     out = render_check_run(review, head_sha=SHA, details=None)
     assert len(out.annotations) == len(review.report.findings) == 5
+    # Errors first; plain text (GitHub shows annotation messages literally).
     assert out.annotations[0] == {
         "path": "a/a.go",
-        "start_line": 5,
-        "end_line": 5,
-        "annotation_level": "notice",
-        "message": review.report.findings[0].message + " (Go 1.21–1.27)",
-        "title": "unknown-target (Go 1.21–1.27)",
-        "raw_details": "- target: runtime.nanotime\n  local: func() int64\n  go: 1.21-1.27",
+        "start_line": 8,
+        "end_line": 8,
+        "annotation_level": "failure",
+        "message": "//go:linkname must refer to declared function or variable: there is no "
+        "package-level func or var fastrand in this package; declare it (e.g. func fastrand() "
+        "without a body for a pull) (Go 1.21–1.27)",
+        "title": "unknown-local (Go 1.21–1.27)",
     }
+    assert not any("`" in a["message"] or "`" in a["title"] for a in out.annotations)
+    nano = next(a for a in out.annotations if a["start_line"] == 5)
+    assert nano["title"] == "unknown-target (Go 1.21–1.27)" and "(Go" not in nano["message"][:-16]
     levels = {(a["path"], a["start_line"], a["annotation_level"]) for a in out.annotations}
     assert ("a/a.go", 10, "failure") in levels and ("b/b.go", 3, "failure") in levels
     # What could not be placed inline is still annotated.
@@ -373,7 +443,7 @@ def test_huge_review_stays_within_limits() -> None:
     assert out.text is not None and len(out.text) <= MAX_OUTPUT
     assert len(out.summary) <= MAX_OUTPUT
     assert out.text.rstrip().endswith("more, see annotations")
-    assert "… 2450 more, see annotations" in out.summary  # matrix rows past the first 50
+    assert "… 2470 more, see annotations" in out.summary  # matrix rows past the first 30
     assert len(out.annotations) == 5000
     chunks = batches(out.annotations, 50)
     assert len(chunks) == 100 and all(len(c) == 50 for c in chunks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -151,9 +152,9 @@ def test_sarif_validates_against_the_official_schema(config: str | None) -> None
 def test_github_workflow_commands_escape_data() -> None:
     r = review({"p.go": PULLS})
     lines = github_report.render(r.report).splitlines()
-    assert len(lines) == len(r.report.findings)
-    assert lines[0].startswith("::notice file=p.go,line=5,col=1,title=unknown-target")
-    assert "\n" not in lines[0] and "%0A" in lines[0]
+    assert len(lines) == len({(f.path, f.line, f.rule) for f in r.report.findings})
+    assert lines[0].startswith("::notice file=p.go,line=5,col=1,title=unknown-target (Go 1.")
+    assert all("\n" not in line and "`" not in line for line in lines)
 
 
 MOVING = """package m
@@ -215,6 +216,14 @@ def test_text_output_links_every_rule_it_names() -> None:
     assert out[-1].endswith("0 notice(s)")
 
 
+def _apply(text: str, replacements: list[dict[str, Any]]) -> str:
+    """Apply SARIF replacements made against ``text`` (last offset first)."""
+    for rep in sorted(replacements, key=lambda r: -r["deletedRegion"]["charOffset"]):
+        offset, length = rep["deletedRegion"]["charOffset"], rep["deletedRegion"]["charLength"]
+        text = text[:offset] + rep["insertedContent"]["text"] + text[offset + length :]
+    return text
+
+
 @pytest.mark.parametrize(
     "config",
     [
@@ -230,21 +239,25 @@ def test_sarif_fixes_insert_entries_that_round_trip(config: str | None) -> None:
     jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
     results = [res for res in doc["runs"][0]["results"] if res["ruleId"] == "unknown-target"]
     assert len(results) == 2
-    for res in results:  # each fix is relative to the original file: apply one at a time
-        (fix,) = res["fixes"]
+    fixes = [fix for res in results for fix in res.get("fixes", [])]
+    original = config or ""
+    # A file with a known: block list gets one insertion per entry; otherwise inserting the
+    # first entry writes the known: key, so one fix adds both.
+    assert len(fixes) == (2 if config and "keep this comment" in config else 1)
+    for fix in fixes:  # each fix alone, against the original file
         (change,) = fix["artifactChanges"]
         assert change["artifactLocation"]["uri"] == ".github/linkname-bot.yml"
-        (rep,) = change["replacements"]
-        offset, length = rep["deletedRegion"]["charOffset"], rep["deletedRegion"]["charLength"]
-        original = config or ""
-        fixed = original[:offset] + rep["insertedContent"]["text"] + original[offset + length :]
-        if config and "keep this comment" in config:
-            assert "# keep this comment" in fixed
-        again = review({"p.go": PULLS}, fixed)
+        again = review({"p.go": PULLS}, _apply(original, change["replacements"]))
         assert again.policy.problems == []
-        left = {f.target for f in again.report.findings if f.rule == "unknown-target"}
-        target = res["properties"]["target"]
-        assert target not in left and len(left) == 1
+    # All fixes together compose: one known: key, every entry once, nothing left to add.
+    every = [rep for fix in fixes for rep in fix["artifactChanges"][0]["replacements"]]
+    fixed = _apply(original, every)
+    if config and "keep this comment" in config:
+        assert "# keep this comment" in fixed
+    assert sum(1 for line in fixed.splitlines() if line.startswith("known:")) == 1
+    again = review({"p.go": PULLS}, fixed)
+    assert again.policy.problems == []
+    assert not [f for f in again.report.findings if f.rule == "unknown-target"]
 
 
 def test_unsafe_pointer_stand_in_is_a_warning_real_drift_an_error() -> None:

@@ -382,8 +382,28 @@ async def test_state_cannot_be_replayed(
 ) -> None:
     done = await run_flow(bot, gh)
     assert done.status_code == 200
+    conversions = gh.calls("POST /app-manifests/{code}/conversions")
+    env = (workdir / ".env").read_text()
+    # Reloading the success page shows it again; nothing is exchanged or written twice.
     again = await bot.get(done.request.url.path + "?" + done.request.url.query.decode())
-    assert again.status_code == 400
+    assert again.status_code == 200 and "expired" not in again.text
+    assert "GitHub App registered" in again.text and "Install the App" in again.text
+    assert gh.calls("POST /app-manifests/{code}/conversions") == conversions
+    assert (workdir / ".env").read_text() == env
+    # Another state (or a guessed one) is still refused.
+    other = await bot.get(done.request.url.path + "?code=abc&state=guessed")
+    assert other.status_code == 400
+
+
+async def test_pages_have_one_title_and_no_external_assets(
+    bot: httpx.AsyncClient, gh: FakeGitHub, workdir: Path
+) -> None:
+    for response in (await bot.get("/"), await run_flow(bot, gh), await bot.get("/")):
+        text = response.text
+        (title,) = re.findall(r"<title>(.*?)</title>", text)
+        assert title.count("linkname-bot") == 1, title
+        assert "<style>" in text and "<link" not in text and "<script" not in text
+        assert " src=" not in text and "@import" not in text and "url(" not in text
 
 
 async def test_expired_state_is_refused(gh: FakeGitHub, workdir: Path) -> None:

@@ -325,10 +325,21 @@ async def test_ping_is_200(client: httpx.AsyncClient, queue: FakeQueue) -> None:
     assert queue.stored == []
 
 
-async def test_healthz(client: httpx.AsyncClient) -> None:
-    response = await client.get("/healthz")
+async def test_healthz_reports_an_unusable_private_key(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")  # SETTINGS' key is not a key
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "configured": True, "private_key": "unusable"}
+
+
+async def test_healthz_with_a_usable_private_key() -> None:
+    from tests.fakegithub import FakeGitHub
+
+    settings = Settings(app_id=1, private_key=FakeGitHub().private_key, webhook_secret=SECRET)
+    app = create_app(settings, FakeQueue())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as c:
+        response = await c.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "configured": True}
+    assert response.json() == {"status": "ok", "configured": True, "private_key": "ok"}
 
 
 async def test_setup_mode_starts_and_refuses_deliveries() -> None:
@@ -337,7 +348,7 @@ async def test_setup_mode_starts_and_refuses_deliveries() -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as c:
         health = await c.get("/healthz")
         response = await post(c, "pull_request", load("pull_request.opened.2"))
-    assert health.json() == {"status": "ok", "configured": False}
+    assert health.json() == {"status": "ok", "configured": False, "private_key": "missing"}
     assert response.status_code == 503
     assert "WEBHOOK_SECRET" in response.json()["error"]
     assert queue.stored == []

@@ -20,6 +20,7 @@ from bot.fetch.local_files import (
 )
 from bot.golang.gomod import gomod_candidates
 from bot.policy.config import CONFIG_PATH
+from bot.policy.paths import OutsideRepository, outside
 from bot.scope.diff import from_contents
 from bot.scope.scope import FileScope, file_scope
 
@@ -34,13 +35,25 @@ def from_paths(paths: list[Path], config: Path | None) -> tuple[ReviewRequest, L
     config_path, config_text = _config(tree.base, config)
 
     def read(rel: str) -> str | None:
-        p = tree.base / rel
+        p = inside(tree.base, rel)
         return p.read_text("utf-8", "replace") if p.is_file() else None
 
     request = ReviewRequest(
         tree.workspace, config_text, config_path, read, full_tree=tree.requested is None
     )
     return request, tree
+
+
+def inside(root: Path, rel: str) -> Path:
+    """``root / rel`` once symlinks are resolved; ``OutsideRepository`` when that leaves
+    ``root`` (nothing is read)."""
+    why = outside(rel)
+    if why is not None:
+        raise OutsideRepository(why)
+    path = root / rel
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise OutsideRepository("behind a symlink that leads outside the repository")
+    return path
 
 
 def _config(base: Path, config: Path | None) -> tuple[str, str | None]:
@@ -104,6 +117,8 @@ def from_git(path: Path, base: str, head: str | None, config: Path | None) -> Re
         config_path, config_text = CONFIG_PATH, _decode(read_head(CONFIG_PATH))
 
     def read(rel: str) -> str | None:
+        if head is None:  # the work tree: a symlink may lead anywhere
+            inside(repo, rel)
         return _decode(read_head(rel))
 
     workspace = Workspace(files, complete_dirs=frozenset(dirs), assembly_dirs=frozenset(asm))

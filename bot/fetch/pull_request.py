@@ -50,6 +50,7 @@ from bot.github import PullFile, RepoGateway
 from bot.github.gateway import MAX_PULL_FILES
 from bot.golang.gomod import gomod_candidates
 from bot.policy.config import CONFIG_PATH, Policy, parse_policy, read_registry_files
+from bot.policy.paths import outside
 from bot.scope.diff import FileDiff, from_contents, from_github_file
 from bot.scope.scope import FileScope, file_scope
 
@@ -259,7 +260,10 @@ async def _fetch(
         texts = await read_blobs(gw, wanted, semaphore=packages.semaphore)
         head = texts[head_sha]
         policy = parse_policy(head.get(CONFIG_PATH), CONFIG_PATH)  # the one parse of the job
-        missing = [p for p in policy.settings.registry_files if p not in head]
+        # Only paths inside the repository are ever requested; the review reports the others.
+        missing = [
+            p for p in policy.settings.registry_files if p not in head and outside(p) is None
+        ]
         if missing:
             head.update(
                 (await read_blobs(gw, {head_sha: missing}, semaphore=packages.semaphore))[head_sha]

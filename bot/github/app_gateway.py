@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from .models import Delivery
 from .transport import Requester
+
+
+@dataclass(frozen=True)
+class AppInfo:
+    """What the status page shows of the App."""
+
+    name: str
+    slug: str
+    html_url: str
+    owner: str
+    owner_is_org: bool
 
 
 class AppGateway:
@@ -20,6 +32,18 @@ class AppGateway:
             "GET", "GET /repos/{owner}/{repo}/installation", f"/repos/{owner}/{repo}/installation"
         )
         return int(data["id"])
+
+    async def app_info(self) -> AppInfo:
+        """The App itself (``GET /app``): name, slug, owner and public page."""
+        data = await self.requester.json("GET", "GET /app", "/app")
+        owner = data.get("owner") or {}
+        return AppInfo(
+            name=str(data.get("name") or data.get("slug") or ""),
+            slug=str(data.get("slug") or ""),
+            html_url=str(data.get("html_url") or ""),
+            owner=str(owner.get("login") or ""),
+            owner_is_org=owner.get("type") == "Organization",
+        )
 
     async def list_deliveries(self, since: datetime) -> list[Delivery]:
         """Deliveries at or after `since` (aware datetime), newest first; pages by cursor."""

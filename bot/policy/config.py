@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.findings import Severity
 from bot.golang.ports import ALL as ALL_PORTS
 from bot.golang.ports import expand_platforms
+from bot.policy.paths import OutsideRepository, outside
 from bot.policy.yamlpos import YamlError, load_with_lines
 from bot.rules import RULES
 from bot.versions import SpecError, parse_go_spec
@@ -102,14 +103,6 @@ class Settings(BaseModel):
             return {k: ("off" if x is False else x) for k, x in v.items()}
         return v
 
-    @field_validator("severity")
-    @classmethod
-    def _check_rules(cls, v: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(v) - set(RULES))
-        if unknown:
-            raise ValueError(f"unknown rule id(s): {', '.join(unknown)}")
-        return v
-
 
 @dataclass(frozen=True)
 class ConfigProblem:
@@ -139,7 +132,7 @@ class Policy:
     problems: list[ConfigProblem] = field(default_factory=list)
     config_path: str | None = None
     text: str | None = None  # the policy file as read (None: there is none)
-    registry_files_line: int = 1  # where the policy names its registry_files
+    registry_file_lines: tuple[int, ...] = ()  # where the policy names each registry file
 
     @property
     def has_registry(self) -> bool:
@@ -188,8 +181,27 @@ def _validate(
             loc = tuple(err["loc"])
             line = _line_of(loc, lines)
             key = ".".join(str(x) for x in loc)
-            problems.append(ConfigProblem(path, line, key, err["msg"]))
+            problems.append(ConfigProblem(path, line, key, plain_message(err)))
         return None, lines, problems
+
+
+def plain_message(err: Any) -> str:
+    """A validation error in plain words, not the validation library's."""
+    kind, loc, msg = err.get("type", ""), err.get("loc", ()), str(err.get("msg", ""))
+    name = repr(loc[-1]) if loc else "this key"
+    expected = (err.get("ctx") or {}).get("expected")
+    plain = {
+        "extra_forbidden": f"unknown key {name}",
+        "missing": f"{name} is required here",
+        "literal_error": f"expected {expected}" if expected else msg,
+        "string_type": "expected text",
+        "list_type": "expected a list (- item lines or [a, b])",
+        "dict_type": "expected a mapping (key: value lines)",
+        "model_type": "expected a mapping (key: value lines)",
+    }.get(kind)
+    if plain is not None:
+        return plain
+    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
 def _line_of(loc: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> int:
@@ -224,30 +236,60 @@ def parse_policy(text: str | None, path: str = CONFIG_PATH) -> Policy:
         model, lines = _salvage(text, path, policy)
     assert isinstance(model, Settings)
     policy.settings = model
+    policy.problems += _unknown_rules(model, lines, path)
     policy.entries = _entries(model.known, lines, path)
-    policy.registry_files_line = lines.get(("registry_files",), 1)
+    policy.registry_file_lines = tuple(
+        lines.get(("registry_files", i), lines.get(("registry_files",), 1))
+        for i in range(len(model.registry_files))
+    )
     return policy
 
 
 def read_registry_files(policy: Policy, read: Any) -> None:
-    """Add the entries of the policy's ``registry_files``, read with ``read(path)``."""
+    """Add the entries of the policy's ``registry_files``, read with ``read(path)``. A path
+    that leads out of the repository is a problem and is never read."""
     path = policy.config_path or CONFIG_PATH
-    for extra in policy.settings.registry_files:
-        content = read(extra) if read is not None else None
+    for extra, line in zip(policy.settings.registry_files, policy.registry_file_lines, strict=True):
+        why = outside(extra)
+        if why is not None:
+            policy.problems.append(_outside(path, line, extra, why))
+            continue
+        try:
+            content = read(extra) if read is not None else None
+        except OutsideRepository as e:
+            policy.problems.append(_outside(path, line, extra, str(e)))
+            continue
         if content is None:
             policy.problems.append(
-                ConfigProblem(
-                    path,
-                    policy.registry_files_line,
-                    "registry_files",
-                    f"registry file {extra!r} not found",
-                )
+                ConfigProblem(path, line, "registry_files", f"registry file {extra!r} not found")
             )
             continue
         reg, reg_lines, reg_problems = _validate(RegistryFile, content, extra)
         policy.problems += reg_problems
         if isinstance(reg, RegistryFile):
             policy.entries += _entries(reg.known, reg_lines, extra)
+
+
+def _outside(path: str, line: int, extra: str, why: str) -> ConfigProblem:
+    message = (
+        f"registry file {extra!r} is {why}: paths in the policy must stay inside the "
+        "repository, so it was not read"
+    )
+    return ConfigProblem(path, line, "registry_files", message)
+
+
+def _unknown_rules(
+    model: Settings, lines: dict[tuple[str | int, ...], int], path: str
+) -> list[ConfigProblem]:
+    """One problem per unknown rule id under ``severity``, on its own line; the ids are
+    dropped so the rest of the mapping applies."""
+    out = []
+    for rule_id in [r for r in model.severity if r not in RULES]:
+        line = lines.get(("severity", rule_id), lines.get(("severity",), 1))
+        message = f"unknown rule id {rule_id!r} (the rules are listed in docs/rules/)"
+        out.append(ConfigProblem(path, line, f"severity.{rule_id}", message))
+        del model.severity[rule_id]
+    return out
 
 
 def _salvage(text: str, path: str, policy: Policy) -> tuple[Settings, dict[Any, int]]:

@@ -1,12 +1,16 @@
 """Plan the pull-request review: which findings become inline comments, with what bodies.
 
+Quiet by design: only warnings and errors are commented on, at most one comment per directive
+with all its findings. A comment starts with a one-line headline ("❌ invalid-reference —
+refused by the linker on Go 1.23–1.27"); the explanation and the fix sit in a collapsed
+``<details>``. Notices and registry suggestions go to the check run only.
+
 Pure: the caller fetches existing fingerprints and posts the plan. Comments go only on lines
 ``FileScope.commentable`` accepts, so the review cannot be refused for a misplaced comment.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,13 +19,13 @@ from typing import Any
 from bot.analyse.directives import Directive
 from bot.analyse.review import Review
 from bot.findings import Finding, Severity
-from bot.publish.fingerprint import fingerprints, marker
-from bot.rules import DOCS_BASE, RULES
+from bot.report.fingerprint import fingerprints, marker
+from bot.report.groups import ICON, Group, fact_text, group_findings, headline
+from bot.report.links import rule_link
 from bot.scope.scope import FileScope
 
 MAX_BODY = 65_535
 MAX_OVERFLOW_LINES = 100
-ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTICE: "ℹ️"}
 GLOSS = {
     "push": "defines the target with this body",
     "pull": "uses a symbol defined elsewhere",
@@ -29,7 +33,6 @@ GLOSS = {
     "receive": "waits for another package to push this symbol",
     "unknown": "not resolved to a func or var",
 }
-_BACKTICKS = re.compile(r"`+")
 
 
 @dataclass
@@ -45,36 +48,9 @@ class ReviewPlan:
 # -- markdown helpers shared with the check run ----------------------------------------------
 
 
-def fenced(text: str, info: str = "") -> str:
-    """A fenced code block whose fence is longer than any backtick run in ``text``."""
-    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{info}\n{text}\n{fence}"
-
-
-def rule_link(rule_id: str) -> str:
-    rule = RULES.get(rule_id)
-    return f"[`{rule_id}`]({rule.help_uri if rule else DOCS_BASE})"
-
-
-def go_span(go: Sequence[str]) -> str:
-    """``("1.23", "1.24", "1.25")`` → ``Go 1.23–1.25``; gaps give a list."""
-    minors = sorted({int(v.split(".")[1]) for v in go})
-    if not minors:
-        return "all Go versions"
-    if len(minors) > 1 and minors == list(range(minors[0], minors[-1] + 1)):
-        return f"Go 1.{minors[0]}–1.{minors[-1]}"
-    return "Go " + ", ".join(f"1.{m}" for m in minors)
-
-
-def where(f: Finding, platforms: Sequence[str]) -> str:
-    """The Go versions of a finding, and its platforms when not all of the window's."""
-    if not f.go and f.path.endswith(".go"):  # a directive only older or newer Go builds
-        return "no Go version of the window"
-    text = go_span(f.go)
-    if f.platforms and set(f.platforms) != set(platforms):
-        text += " on " + ", ".join(f.platforms)
-    return text
+def details(summary: str, body: str) -> str:
+    """A collapsed block (closed by default); blank lines keep the markdown inside working."""
+    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
 
 
 def directive_text(d: Directive) -> str:
@@ -91,13 +67,13 @@ def describe(d: Directive) -> str:
     )
 
 
-def finding_item(f: Finding, platforms: Sequence[str]) -> str:
-    """A markdown list item for one finding, with its paste-ready entry if it has one."""
-    item = f"- {ICON[f.severity]} {rule_link(f.rule)} {f.message} _({where(f, platforms)})_"
-    if f.rule == "unknown-target" and f.suggestion:
-        block = fenced(f.suggestion, "yaml")
-        item += "\n\n" + "\n".join("  " + line for line in block.split("\n"))
-    return item
+def group_item(g: Group, window: Sequence[str], docs: str | None = None) -> str:
+    """A markdown list item for one group: the rule, then one line per distinct fact."""
+    head = f"- {ICON[g.severity]} {rule_link(g.rule, docs)}"
+    facts = [fact_text(f, window) for f in g.facts]
+    if len(facts) == 1:
+        return f"{head}: {facts[0]}"
+    return head + "\n" + "\n".join(f"  - {t}" for t in facts)
 
 
 def clip(text: str, limit: int, note: str) -> str:
@@ -112,21 +88,25 @@ def clip(text: str, limit: int, note: str) -> str:
 
 
 def comment_body(
-    findings: Sequence[Finding],
+    groups: Sequence[Group],
     directive: Directive | None,
     fps: Iterable[str],
-    platforms: Sequence[str],
+    window: Sequence[str],
+    docs: str | None = None,
 ) -> str:
-    """The body of one inline comment: directive, findings, entries, hidden fingerprints."""
+    """One inline comment: headline, then the findings in a collapsed block, then markers."""
+    ordered = sorted(groups, key=lambda g: (-g.severity.rank, g.rule))
+    first = f"**{headline(ordered[0], window)}**"
+    if len(ordered) > 1:
+        first += " · also " + ", ".join(f"{ICON[g.severity]} {g.rule}" for g in ordered[1:])
+    inner: list[str] = []
     if directive is not None:
-        parts = [describe(directive)]
-    else:
-        targets = sorted({f.target for f in findings if f.target})
-        parts = [f"A directive linking to `{targets[0]}` (not classified)"] if targets else []
-    parts += [finding_item(f, platforms) for f in findings]
+        inner.append(describe(directive))
+    inner += [group_item(g, window, docs) for g in ordered]
     markers = "\n".join(marker(fp) for fp in dict.fromkeys(fps))
-    text = clip("\n\n".join(parts), MAX_BODY - len(markers) - 2, "… (cut to fit GitHub's limit)")
-    return f"{text}\n\n{markers}"
+    room = MAX_BODY - len(markers) - len(first) - 80
+    body = clip("\n\n".join(inner), room, "… (cut to fit GitHub's limit)")
+    return f"{first}\n\n{details('Details and fix', body)}\n\n{markers}"
 
 
 def plan_review(
@@ -135,61 +115,64 @@ def plan_review(
     *,
     max_comments: int = 30,
     existing_fingerprints: set[str],
+    docs: str | None = None,
 ) -> ReviewPlan:
-    """Group new findings by (path, line) into at most ``max_comments`` inline comments.
+    """One inline comment per directive with warnings or errors, at most ``max_comments``.
 
     Errors first, then by place. Findings over the cap or on lines the diff cannot carry a
     comment on go to ``overflow`` and are listed (with their fingerprints) in the body.
+    Notices are never commented on: they are in the check run.
     """
     fps = fingerprints(review)
     plan = ReviewPlan()
     fresh: list[Finding] = []
     for f in review.report.findings:
+        if f.severity is Severity.NOTICE:
+            continue
         (plan.skipped_existing if fps[f] in existing_fingerprints else fresh).append(f)
-    groups: dict[tuple[str, int], list[Finding]] = defaultdict(list)
-    for f in fresh:
-        scope = scopes.get(f.path)
-        if scope is not None and scope.commentable(f.line):
-            groups[(f.path, f.line)].append(f)
+    by_line: dict[tuple[str, int], list[Group]] = defaultdict(list)
+    for g in group_findings(fresh):
+        scope = scopes.get(g.path)
+        if scope is not None and scope.commentable(g.line):
+            by_line[(g.path, g.line)].append(g)
         else:
-            plan.overflow.append(f)
-    order = sorted(groups, key=lambda k: (-max(f.severity.rank for f in groups[k]), k))
+            plan.overflow += g.findings
+    order = sorted(by_line, key=lambda k: (-max(g.severity.rank for g in by_line[k]), k))
     directives = {(d.path, d.line): d for d in review.report.directives}
-    platforms = review.report.platforms
+    window = review.report.platforms
     for path, line in order[:max_comments]:
-        found = groups[(path, line)]
-        body = comment_body(found, directives.get((path, line)), (fps[f] for f in found), platforms)
+        groups = by_line[(path, line)]
+        marks = (fps[f] for g in groups for f in g.findings)
+        body = comment_body(groups, directives.get((path, line)), marks, window, docs)
         plan.comments.append({"path": path, "line": line, "side": "RIGHT", "body": body})
     for k in order[max_comments:]:
-        plan.overflow += groups[k]
+        plan.overflow += [f for g in by_line[k] for f in g.findings]
     plan.overflow.sort()
     if plan.comments or plan.overflow:
-        plan.body = review_body(plan, fps, platforms, max_comments)
+        plan.body = review_body(plan, fps, window, max_comments)
     return plan
 
 
 def review_body(
-    plan: ReviewPlan, fps: Mapping[Finding, str], platforms: Sequence[str], cap: int
+    plan: ReviewPlan, fps: Mapping[Finding, str], window: Sequence[str], cap: int
 ) -> str:
     """The review's own text: a headline and the findings that got no inline comment."""
     n = len(plan.comments)
     lines = [f"**linkname-bot** left {n} inline comment{'s' if n != 1 else ''}."]
-    shown = plan.overflow[:MAX_OVERFLOW_LINES]
-    if plan.overflow:
+    groups = group_findings(plan.overflow)
+    shown = groups[:MAX_OVERFLOW_LINES]
+    if groups:
         lines[0] += (
-            f" {len(plan.overflow)} more finding{'s' if len(plan.overflow) != 1 else ''} "
-            f"could not be placed inline (over the {cap}-comment cap or outside the diff):"
+            f" {len(groups)} more finding{'s' if len(groups) != 1 else ''} could not be placed "
+            f"inline (over the {cap}-comment cap or outside the diff):"
         )
         lines.append("")
-        lines += [
-            f"- {ICON[f.severity]} `{f.path}:{f.line}` {rule_link(f.rule)} {f.message} "
-            f"_({where(f, platforms)})_"
-            for f in shown
-        ]
-        if len(plan.overflow) > len(shown):
-            lines.append(f"- … {len(plan.overflow) - len(shown)} more, see annotations")
+        lines += [f"- `{g.path}:{g.line}` {headline(g, window)}" for g in shown]
+        if len(groups) > len(shown):
+            lines.append(f"- … {len(groups) - len(shown)} more, see the check run's annotations")
     # Only what is listed is marked as posted: the rest is listed again next time.
-    markers = "\n".join(marker(fp) for fp in dict.fromkeys(fps[f] for f in shown))
+    listed = [f for g in shown for f in g.findings]
+    markers = "\n".join(marker(fp) for fp in dict.fromkeys(fps[f] for f in listed))
     limit = MAX_BODY - len(markers) - 2
     text = clip("\n".join(lines), limit, "… more, see the check run's annotations")
     return f"{text}\n\n{markers}".rstrip("\n")

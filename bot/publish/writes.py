@@ -25,8 +25,8 @@ from bot.github import (
     ValidationFailed,
 )
 from bot.publish.checkrun import CheckRunOutput, render_check_run
-from bot.publish.fingerprint import fingerprints, stale_threads
 from bot.publish.review_comments import plan_review
+from bot.report.fingerprint import fingerprints, stale_threads
 from bot.scope.scope import FileScope
 
 CHECK_NAME = "linkname"
@@ -114,11 +114,12 @@ async def publish_review(
     existing: set[str],
     threads: list[ReviewThread],
     log: Any,
+    docs: str | None = None,
 ) -> Published:
     """Post the review (new inline comments only), complete the check run, resolve the
     threads whose finding is gone. A review GitHub refuses (422) leaves its findings to the
     check run's annotations, with a note saying so."""
-    plan = plan_review(review, scopes, existing_fingerprints=existing)
+    plan = plan_review(review, scopes, existing_fingerprints=existing, docs=docs)
     note: str | None = None
     posted = 0
     refused = False
@@ -138,7 +139,7 @@ async def publish_review(
             )
             log.warning("review refused", error=str(error), comments=len(comments))
 
-    rendered = render_check_run(review, head_sha=head_sha)
+    rendered = render_check_run(review, head_sha=head_sha, docs=docs)
     await gw.update_check_run(
         run_id,
         status="completed",

@@ -31,8 +31,9 @@ from bot.github import GitHubApp, PullRequest, RepoGateway
 from bot.github.errors import Conflict, Forbidden, NotFound
 from bot.policy.config import CONFIG_PATH
 from bot.policy.edit import add_entries, edit_is_sound
-from bot.publish.review_comments import fenced
 from bot.queue.jobs import AddRegistryJob
+from bot.report.overview import fenced
+from bot.report.suggestions import registry_suggestions
 from bot.stdlib.loader import load_stdlib
 
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
@@ -97,13 +98,8 @@ async def handle_add_registry(
 
     request, _ = await fetch_snapshot(gw, pull.number, job.head_sha, base_sha=pull.base_sha)
     review = await asyncio.to_thread(run_review, request, stdlib)
-    entries = list(
-        dict.fromkeys(
-            f.suggestion
-            for f in review.report.findings
-            if f.rule == "unknown-target" and f.suggestion
-        )
-    )
+    # The same snippet the check run shows: targets the linker refuses are never added.
+    entries = list(registry_suggestions(review.report.findings).entries)
     if not entries:
         await gw.create_issue_comment(
             pull.number,

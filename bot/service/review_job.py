@@ -20,7 +20,6 @@ from bot.fetch.pull_request import fetch_snapshot
 from bot.findings import Finding
 from bot.github import GitHubApp, GitHubError, PullRequest, RepoGateway, ReviewThread
 from bot.policy.config import Policy
-from bot.publish.fingerprint import extract_fingerprints
 from bot.publish.writes import (
     CHECK_NAME,
     close_check_run,
@@ -31,6 +30,7 @@ from bot.publish.writes import (
 from bot.queue import worker
 from bot.queue.jobs import AddRegistryJob, CommandReplyJob, ReviewJob, parse_job
 from bot.queue.worker import PermanentError
+from bot.report.fingerprint import extract_fingerprints
 from bot.scope.scope import FileScope
 from bot.service.add_registry import handle_add_registry
 from bot.stdlib.loader import load_stdlib
@@ -48,6 +48,7 @@ class JobContext:
     gw: RepoGateway
     job: ReviewJob
     log: Any
+    docs: str | None = None  # the documentation root rule links point at (DOCS_URL)
     superseded: Callable[[], Awaitable[bool]] = worker.superseded
 
 
@@ -136,15 +137,17 @@ async def handle_review(
     *,
     stdlib: StdlibLoader | None = load_stdlib,
     on_findings: FindingsHook | None = None,
+    docs: str | None = None,
 ) -> Outcome:
-    """Review the job's pull request and publish the check run and the review."""
+    """Review the job's pull request and publish the check run and the review; ``docs`` is the
+    documentation root the rule links point at (``DOCS_URL``; None: the project's)."""
     gw = _gateway(app, job)
     log = logger.bind(repository=job.repo.full_name, delivery_id=job.delivery_id)
     pull = await _resolve_pull(gw, job)
     if pull is None:
         log.info("no open pull request for commit", head_sha=job.head_sha)
         return Outcome("no-pull")
-    ctx = JobContext(gw, job, log.bind(pull_number=pull.number))
+    ctx = JobContext(gw, job, log.bind(pull_number=pull.number), docs)
     if pull.state != "open":
         ctx.log.info("pull request is not open")
         return Outcome("no-pull", pull.number)
@@ -226,6 +229,7 @@ async def _review_and_publish(
         existing=await existing_task,
         threads=await threads_task,
         log=log,
+        docs=ctx.docs,
     )
     log.info(
         "review done",
@@ -277,6 +281,7 @@ def make_handlers(
     *,
     stdlib: StdlibLoader | None = load_stdlib,
     on_findings: FindingsHook | None = None,
+    docs: str | None = None,
 ) -> tuple[
     Callable[[dict[str, object]], Awaitable[None]],
     Callable[[dict[str, object], str], Awaitable[None]],
@@ -290,7 +295,7 @@ def make_handlers(
             raise PermanentError(f"unreadable job: {error}") from error
         try:
             if isinstance(job, ReviewJob):
-                await handle_review(job, app, stdlib=stdlib, on_findings=on_findings)
+                await handle_review(job, app, stdlib=stdlib, on_findings=on_findings, docs=docs)
             elif isinstance(job, CommandReplyJob):
                 await handle_reply(job, app)
             else:

@@ -10,23 +10,29 @@ import asyncio
 import contextlib
 import functools
 import os
+import time
+from collections.abc import Awaitable, Callable
 
 import structlog
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.analyse.review import StdlibLoader
 from bot.github import AppCredentials, GitHubApp
+from bot.github.app_gateway import AppInfo
 from bot.queue import Queue, open_queue
 from bot.queue.worker import Worker
-from bot.service.metrics import DeliveryMetrics, Metrics
+from bot.service.metrics import DeliveryMetrics, Metrics, job_context
 from bot.service.recovery import DEFAULT_INTERVAL, Recovery
 from bot.service.review_job import make_handlers
 from bot.settings import Settings
 from bot.setup import setup_routes
+from bot.setup.manifest import github_web_url
+from bot.setup.pages import page
+from bot.setup.status import RecentReviews, ReviewRecord, status_body
 from bot.stdlib.facts import load_window
 from bot.stdlib.loader import load_stdlib
 from bot.webhook.app import WEBHOOK_PATH, create_app
@@ -34,27 +40,19 @@ from bot.webhook.logs import configure_logging
 from bot.webhook.symbols import symbol_routes
 
 logger = structlog.get_logger("bot.service")
+Handler = Callable[[dict[str, object]], Awaitable[None]]
 
-SETUP_PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><title>linkname-bot: setup</title></head>
-<body>
-<h1>linkname-bot is running in setup mode</h1>
-<p>It has no GitHub App credentials yet. Set these environment variables (or put them in a
-<code>.env</code> file next to where it runs) and restart it:</p>
+SETUP_BODY = """
+<p>linkname-bot has no GitHub App credentials yet. Set these environment variables (or put them
+in a <code>.env</code> file next to where it runs) and restart it:</p>
 <ul>
 <li><code>APP_ID</code>: the App's numeric id</li>
 <li><code>PRIVATE_KEY</code> (PEM text) or <code>PRIVATE_KEY_PATH</code> (a .pem file)</li>
 <li><code>WEBHOOK_SECRET</code>: the App's webhook secret</li>
 </ul>
 <p>Point the App's webhook URL at <code>{webhook_path}</code> on this server.</p>
-</body></html>
 """
-
-READY_PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><title>linkname-bot</title></head>
-<body><h1>linkname-bot</h1><p>App {app_id} is configured; webhooks go to
-<code>{webhook_path}</code>.</p></body></html>
-"""
+APP_INFO_TTL = 300.0  # seconds the App's name and links are cached for the status page
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -96,18 +94,22 @@ def build_app(
         recovery_interval = _env_seconds("RECOVERY_INTERVAL", DEFAULT_INTERVAL)
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
+    recent = RecentReviews()
+    clients: dict[str, GitHubApp] = {}
+    app_info: list[tuple[float, AppInfo]] = []
 
     async def start() -> None:
         if not settings.configured:
             logger.warning("setup mode: no App credentials, the worker is not started")
             return
         app = github if github is not None else github_app(settings, metrics)
+        clients["app"] = app
         handler, on_give_up = make_handlers(
-            app, stdlib=stdlib, on_findings=metrics.observe_findings
+            app, stdlib=stdlib, on_findings=metrics.observe_findings, docs=settings.docs_url
         )
         worker = Worker(
             queue,
-            metrics.instrument(handler),
+            recorded(metrics.instrument(handler), recent),
             on_give_up=on_give_up,
             poll_interval=poll_interval,
             lease_seconds=_env_seconds("WORKER_LEASE_SECONDS", 120.0),
@@ -133,10 +135,39 @@ def build_app(
         await queue.close()
         logger.info("stopped")
 
+    async def current_app_info() -> AppInfo | None:
+        now = time.monotonic()
+        if app_info and now - app_info[0][0] < APP_INFO_TTL:
+            return app_info[0][1]
+        client = clients.get("app")
+        if client is None:
+            return None
+        try:
+            info = await asyncio.wait_for(client.gateway().app_info(), timeout=5.0)
+        except Exception as exc:  # the page still renders, without the name
+            logger.warning("status page: cannot read the App", error=str(exc))
+            return None
+        app_info[:] = [(now, info)]
+        return info
+
     async def index(request: Request) -> Response:
         if not settings.configured:
-            return HTMLResponse(SETUP_PAGE.format(webhook_path=WEBHOOK_PATH))
-        return HTMLResponse(READY_PAGE.format(app_id=settings.app_id, webhook_path=WEBHOOK_PATH))
+            return page("Setup mode", SETUP_BODY.format(webhook_path=WEBHOOK_PATH))
+        try:
+            depth: int | None = await queue.depth()
+            oldest = await queue.oldest_age()
+        except Exception:
+            depth, oldest = None, None
+        body = status_body(
+            app=await current_app_info(),
+            app_id=settings.app_id,
+            web_url=github_web_url(settings.github_api_url, None),
+            webhook_path=WEBHOOK_PATH,
+            depth=depth,
+            oldest_age=oldest,
+            recent=recent.items(),
+        )
+        return page("Status", body)
 
     starlette = create_app(
         settings,
@@ -152,6 +183,30 @@ def build_app(
     )
     starlette.add_middleware(DeliveryMetrics, metrics=metrics)
     return starlette
+
+
+def recorded(handler: Handler, recent: RecentReviews) -> Handler:
+    """``handler``, remembering each finished job for the status page."""
+
+    async def run(payload: dict[str, object]) -> None:
+        outcome = "error"
+        try:
+            await handler(payload)
+            outcome = "ok"
+        finally:
+            context = job_context(payload)
+            pull = context.get("pull_number")
+            recent.add(
+                ReviewRecord(
+                    time.time(),
+                    str(payload.get("kind", "job")),
+                    str(context.get("repository", "")),
+                    pull if isinstance(pull, int) else None,
+                    outcome,
+                )
+            )
+
+    return run
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:

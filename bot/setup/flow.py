@@ -41,10 +41,12 @@ from bot.setup.manifest import (
     public_base_url,
     valid_org,
 )
+from bot.setup.pages import page
 
 logger = structlog.get_logger("bot.setup")
 
 CALLBACK_PATH = "/setup/callback"
+REGISTERED = "GitHub App registered"
 STATE_TTL = 3600.0  # GitHub's manifest codes are valid for one hour
 MAX_STATES = 1000
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,200}")
@@ -201,23 +203,6 @@ def _github_message(response: httpx.Response) -> str:
     return f"GitHub answered {response.status_code}: {text}"
 
 
-PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
-<title>linkname-bot: {title}</title></head>
-<body>
-<h1>{title}</h1>
-{body}
-</body></html>
-"""
-
-
-def page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-    return HTMLResponse(
-        PAGE.format(title=html.escape(title), body=body), status_code=status, headers=headers
-    )
-
-
 def _loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost" or host.endswith(".localhost"):
@@ -244,6 +229,7 @@ class SetupFlow:
         self.transport = transport
         self.lock = asyncio.Lock()
         self.registered: RegisteredApp | None = None
+        self.done: tuple[str, str] | None = None  # the state that registered, its page body
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -262,7 +248,7 @@ class SetupFlow:
             not self.options.overwrite_env and env_file_configured(self.options.env_file)
         ):
             return page(
-                "linkname-bot: restart to finish setup",
+                "Restart to finish setup",
                 f"<p><code>{env}</code> already holds GitHub App credentials, but this process "
                 "started without them. Restart linkname-bot to use them.</p>"
                 "<p>To register a new App instead, restart with "
@@ -318,6 +304,8 @@ class SetupFlow:
     async def callback(self, request: Request) -> Response:
         state = request.query_params.get("state", "")
         code = request.query_params.get("code", "")
+        if self.done is not None and secrets.compare_digest(state, self.done[0]):
+            return page(REGISTERED, self.done[1])  # reloaded: the App is registered
         if not self.states.take(state):
             return page(
                 "Unknown or expired setup link",
@@ -377,16 +365,17 @@ class SetupFlow:
         )
         install = html.escape(f"{app.html_url.rstrip('/')}/installations/new")
         kept = f" The previous file was kept as <code>{env}.bak</code>." if backup else ""
-        return page(
-            "GitHub App registered",
+        body = (
             f"<p>The App <b>{html.escape(app.name)}</b> (id {app.id}) was created and its "
             f"credentials were written to <code>{env}</code> (mode 0600).{kept}</p>"
             "<ol><li><b>Restart linkname-bot</b> so that it reads them (for example "
             "<code>systemctl restart linkname-bot</code>, <code>docker compose restart</code>, "
             "or stop <code>linkname-bot serve</code> and start it again).</li>"
             f"<li><a id='install' href='{install}'>Install the App</a> on the repositories "
-            "it should review.</li></ol>",
+            "it should review.</li></ol>"
         )
+        self.done = (state, body)
+        return page(REGISTERED, body)
 
     def _refused(self, env: str) -> HTMLResponse:
         return page(

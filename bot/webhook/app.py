@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.github.keys import private_key_problem
 from bot.queue.jobs import Job
 from bot.settings import Settings
 from bot.webhook import signature
@@ -60,8 +61,18 @@ def create_app(
         remembered_deliveries=remembered_deliveries,
     )
 
+    key_problem = private_key_problem(settings.private_key)
+
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "configured": settings.configured})
+        """200 when the process serves; 503 when it is configured with a private key that
+        cannot sign (``private_key``: ``ok``, ``missing`` in setup mode, or ``unusable``)."""
+        if settings.configured and key_problem is not None:
+            body = {"status": "error", "configured": True, "private_key": key_problem}
+            return JSONResponse(body, status_code=503)
+        state = key_problem or "ok"
+        return JSONResponse(
+            {"status": "ok", "configured": settings.configured, "private_key": state}
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -98,8 +98,24 @@ async def redeliver(call: Call) -> Response:
     return JSONResponse({}, status_code=202)
 
 
+async def the_app(call: Call) -> Response:
+    """``GET /app``: the authenticated App (a subset of GitHub's fields)."""
+    gh = call.gh
+    web = gh.url.removesuffix("/api/v3") if gh.url else "https://github.example"
+    return JSONResponse(
+        {
+            "id": gh.app_id,
+            "slug": gh.app_slug,
+            "name": gh.app_slug,
+            "owner": {"login": "acme", "type": "Organization"},
+            "html_url": f"{web}/apps/{gh.app_slug}",
+        }
+    )
+
+
 def routes(gh: FakeGitHub) -> list[Route]:
     return [
+        endpoint(gh, "GET", "/app", the_app, auth="app"),
         endpoint(
             gh,
             "POST",

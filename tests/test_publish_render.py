@@ -386,7 +386,7 @@ def test_summary_counts_links_and_new_targets(review: Review) -> None:
     assert "<summary>ℹ️ 2 notices · 2 suggested registry entries</summary>" in s
     assert (
         "```yaml\n- target: runtime.nanotime\n  local: func() int64\n  go: 1.21-1.27\n"
-        "- target: runtime.mystery\n  local: func() int\n  go: 1.21,1.22,1.27\n```"
+        "- target: runtime.mystery\n  local: func() int\n  go: 1.21-1.22,1.27\n```"
     ) in s
     assert out.text is not None and out.text.count("\n- ❌") == 3  # errors in detail
     assert out.text.count("\n- ℹ️") == 2  # notices one line each

@@ -10,12 +10,14 @@ from typing import Any
 import jsonschema
 import pytest
 
+from bot.analyse.engine import Workspace
 from bot.analyse.review import ReviewRequest, run_review
 from bot.findings import Severity
 from bot.report import github as github_report
 from bot.report import sarif as sarif_report
 from bot.scope.diff import from_contents
 from bot.scope.scope import file_scope
+from bot.stdlib.loader import load_stdlib
 from tests.gofixtures import PULLS, workspace
 
 SCHEMA = Path(__file__).parent / "data" / "sarif" / "sarif-schema-2.1.0.json"
@@ -296,3 +298,18 @@ def test_text_output_of_a_finding_without_versions_has_no_empty_scope() -> None:
     (line,) = [ln for ln in out if ln.endswith("[config-error]")]
     assert line.startswith(".github/linkname-bot.yml:2:1: error: invalid YAML")
     assert "(Go" not in line and line.endswith("could not be read [config-error]")
+
+
+def test_suggested_entries_say_what_the_symbol_is_not_who_else_pulls_it() -> None:
+    ws = Workspace(
+        {
+            "go.mod": b"module example.com/m\n\ngo 1.23\n",
+            "a.go": b'package a\n\nimport _ "unsafe"\n\n'
+            b"//go:linkname memhash32 runtime.memhash32\n"
+            b"func memhash32(p unsafe.Pointer, h uintptr) uintptr\n",
+        }
+    )
+    review = run_review(ReviewRequest(ws, versions=(23, 24)), load_stdlib)
+    (f,) = [f for f in review.report.findings if f.rule == "unknown-target"]
+    assert f.suggestion is not None and "note: standard library" in f.suggestion
+    assert "shame" not in f.suggestion and "parquet" not in f.suggestion

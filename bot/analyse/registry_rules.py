@@ -19,7 +19,7 @@ from bot.golang.symbols import split_symbol
 from bot.policy.config import CONFIG_PATH, Entry, Policy
 from bot.policy.edit import registry_fix
 from bot.stdlib.query import StdQuery
-from bot.versions import Config, label
+from bot.versions import Config, span
 
 
 def check_registry(
@@ -118,27 +118,14 @@ def suggest_entry(
             if sig and sig != d.signature:
                 entry["remote"] = sig
         versions = good or versions
-        shame = sorted({p for v in versions for p in std.hall_of_shame(d.target, v)})
         note = "standard library"
-        if shame:
-            note += "; the std's hall of shame lists " + ", ".join(shame[:6])
-            note += " …" if len(shame) > 6 else ""
-    entry["go"] = version_range(versions)
+    entry["go"] = span(versions, dash="-", sep=",")
     if note:
         entry["note"] = note
     text: str = yaml.safe_dump(
         [entry], sort_keys=False, default_flow_style=False, width=1000, allow_unicode=True
     )
     return text.rstrip("\n")
-
-
-def version_range(versions: Sequence[int]) -> str:
-    vs = sorted(set(versions))
-    if not vs:
-        return ""
-    if vs == list(range(vs[0], vs[-1] + 1)):
-        return label(vs[0]) if len(vs) == 1 else f"{label(vs[0])}-{label(vs[-1])}"
-    return ",".join(label(v) for v in vs)
 
 
 def _registry_mismatch(d: Directive, policy: Policy) -> list[Finding]:
@@ -202,7 +189,7 @@ def _stale_entries(
                 e.path,
                 e.line,
                 1,
-                f"registry entry `{k.target}`: in Go {version_range(sorted(vs))} the target "
+                f"registry entry `{k.target}`: in Go {span(vs, dash='-', sep=',')} the target "
                 f"{what}; update or narrow the entry's `go` range",
                 configs,
                 target=k.target,
@@ -228,9 +215,9 @@ def check_handshakes(
             pkg, name = split_symbol(d.target)
             if not packages.get(pkg, False) or (pkg, name) in one_arg:
                 continue
-            want = "a receive (`//go:linkname " + name + "` on its bodiless declaration)"
+            want = "receive (`//go:linkname " + name + "` on its bodiless declaration)"
             if d.kind == "pull":
-                want = "an export (`//go:linkname " + name + "` on its definition)"
+                want = "export (`//go:linkname " + name + "` on its definition)"
             out += findings(
                 "handshake-incomplete",
                 d.path,

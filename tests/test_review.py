@@ -313,3 +313,20 @@ def test_suggested_entries_say_what_the_symbol_is_not_who_else_pulls_it() -> Non
     (f,) = [f for f in review.report.findings if f.rule == "unknown-target"]
     assert f.suggestion is not None and "note: standard library" in f.suggestion
     assert "shame" not in f.suggestion and "parquet" not in f.suggestion
+
+
+def test_no_entry_is_offered_for_a_directive_with_an_error() -> None:
+    ws = Workspace(
+        {
+            "go.mod": b"module example.com/m\n\ngo 1.22\n",
+            "a.go": b'package a\n\nimport _ "unsafe"\n\n'
+            b"//go:linkname gcount runtime.gcount\nfunc gcount() int32\n",
+        }
+    )
+    review = run_review(ReviewRequest(ws, versions=(22, 23)), load_stdlib)
+    rules = {f.rule: f for f in review.report.findings}
+    assert rules["invalid-reference"].go == ("1.23",)
+    unknown = rules["unknown-target"]
+    assert unknown.go == ("1.22",) and not unknown.fixes
+    assert "no entry is suggested while this directive has an error" in unknown.message
+    assert "add the entry below" not in unknown.message

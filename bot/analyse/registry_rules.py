@@ -28,10 +28,13 @@ def check_registry(
     std: StdQuery | None,
     window: tuple[tuple[int, ...], tuple[str, ...]],
     broken: Mapping[tuple[str, int], frozenset[Config]] | None = None,
+    withheld: frozenset[tuple[str, int]] = frozenset(),
 ) -> list[Finding]:
     """Registry findings. ``broken`` maps a directive's (path, line) to the configurations where
     the linker already refuses its target: the registry cannot vouch for those, so they are
-    left to the link-level error rather than offered as an entry to add."""
+    left to the link-level error rather than offered as an entry to add. ``withheld`` names
+    the directives with an error of their own (a refused pull, an ABI mismatch): no entry is
+    offered for them until it is fixed."""
     out: list[Finding] = []
     for d in directives:
         if not d.explicit or d.kind == "unknown" or not d.configs:
@@ -41,7 +44,7 @@ def check_registry(
             d = replace(d, configs=d.configs - failing)
             if not d.configs:
                 continue
-        out += _unknown_target(d, policy, std, window)
+        out += _unknown_target(d, policy, std, window, (d.path, d.line) in withheld)
         out += _registry_mismatch(d, policy)
     out += _stale_entries(policy, std, window, directives)
     return out
@@ -61,6 +64,7 @@ def _unknown_target(
     policy: Policy,
     std: StdQuery | None,
     window: tuple[tuple[int, ...], tuple[str, ...]],
+    withheld: bool = False,
 ) -> list[Finding]:
     entries = policy.entries_for(d.target)
     missing = frozenset(c for c in d.configs if not covering(entries, c[0]))
@@ -78,8 +82,13 @@ def _unknown_target(
             f"the registry knows `{d.target}` only for other Go versions; widen its `go` "
             "range or add the entry below"
         )
+    if withheld:
+        message = (
+            f"`{d.target}` is not in the registry of known targets; no entry is suggested "
+            "while this directive has an error: fix it first"
+        )
     entry = suggest_entry(d, std, window)
-    fix = registry_fix(policy, entry)
+    fix = registry_fix(policy, entry) if not withheld else None
     return findings(
         "unknown-target",
         d.path,

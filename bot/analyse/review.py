@@ -71,7 +71,12 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
         add_link_findings(report, window, _accepted(policy))
     span = (report.versions, report.platforms)
     found = list(report.findings)
-    found += check_registry(report.directives, policy, query, span, _link_failures(found))
+    withheld = frozenset(
+        (f.path, f.line)
+        for f in found
+        if f.severity is Severity.ERROR and RULES[f.rule].family == "link"
+    )
+    found += check_registry(report.directives, policy, query, span, _link_failures(found), withheld)
     found += check_handshakes(report.directives, _repo_packages(ws), request.full_tree)
     found += _config_errors(policy)
     sources = dict(ws.files)

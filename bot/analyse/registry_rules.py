@@ -17,7 +17,6 @@ from bot.analyse.emit import findings
 from bot.findings import Finding, Severity
 from bot.golang.symbols import split_symbol
 from bot.policy.config import CONFIG_PATH, Entry, Policy
-from bot.policy.edit import registry_fix
 from bot.stdlib.query import StdQuery
 from bot.versions import Config, span
 
@@ -88,7 +87,6 @@ def _unknown_target(
             "while this directive has an error: fix it first"
         )
     entry = suggest_entry(d, std, window)
-    fix = registry_fix(policy, entry) if not withheld else None
     return findings(
         "unknown-target",
         d.path,
@@ -99,7 +97,6 @@ def _unknown_target(
         target=d.target,
         suggestion=entry,
         severity=severity,
-        fixes=(fix,) if fix is not None else (),
     )
 
 

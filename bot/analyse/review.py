@@ -23,6 +23,7 @@ from bot.analyse.registry_rules import check_handshakes, check_registry
 from bot.findings import Finding, Report, Severity
 from bot.golang.source import package_clause
 from bot.policy.config import Policy, parse_config
+from bot.policy.edit import registry_fixes
 from bot.policy.suppress import apply_suppressions
 from bot.rules import RULES
 from bot.scope.scope import FileScope
@@ -88,8 +89,23 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
     directives = [d for d in report.directives if not policy.ignored(d.path)]
     if request.scopes is not None:
         directives, found = _in_scope(directives, found, request.scopes)
-    report = replace(report, directives=directives, findings=sorted(found))
+    found = _with_registry_fixes(sorted(found), policy, withheld)
+    report = replace(report, directives=directives, findings=found)
     return Review(report, policy, conclusion(report.findings, policy))
+
+
+def _with_registry_fixes(
+    found: list[Finding], policy: Policy, withheld: frozenset[tuple[str, int]]
+) -> list[Finding]:
+    """Each suggested registry entry becomes a fix on the first finding that suggests it;
+    the fixes compose (``registry_fixes``), and none is offered for a withheld directive."""
+    owners: dict[str, Finding] = {}
+    for f in found:
+        if f.rule == "unknown-target" and f.suggestion and (f.path, f.line) not in withheld:
+            owners.setdefault(f.suggestion, f)
+    fixes = registry_fixes(policy, list(owners))
+    fixed = {id(owners[e]): fix for e, fix in fixes.items()}
+    return [replace(f, fixes=(fixed[id(f)],)) if id(f) in fixed else f for f in found]
 
 
 def _link_failures(found: list[Finding]) -> dict[tuple[str, int], frozenset[Config]]:

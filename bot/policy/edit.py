@@ -4,6 +4,7 @@ in the file changes (comments, order and line endings survive; YAML is never re-
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.findings import Fix, TextEdit
 from bot.policy.config import CONFIG_PATH, Policy, parse_config
@@ -85,7 +86,11 @@ def entry_edit(text: str | None, entry: str) -> tuple[int, int, str] | None:
     new = add_entries(text, [entry])
     if new is None:
         return None
-    old = text or ""
+    return _difference(text or "", new)
+
+
+def _difference(old: str, new: str) -> tuple[int, int, str]:
+    """The one replacement that turns ``old`` into ``new``: (offset, deleted, inserted)."""
     limit = min(len(old), len(new))
     start = 0
     while start < limit and old[start] == new[start]:
@@ -105,15 +110,44 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 def registry_fix(policy: Policy, entry: str) -> Fix | None:
     """The fix that adds ``entry`` under ``known:`` of the policy file, as one text edit
     (a new file when the repository has none); None when the file is not edited by hand."""
-    path = policy.config_path or CONFIG_PATH
-    edit = entry_edit(policy.text, entry)
-    if edit is None:
-        return None
-    offset, deleted, inserted = edit
-    old = policy.text or ""
-    start, end = _position(old, offset), _position(old, offset + deleted)
     target = entry.splitlines()[0].removeprefix("- ").removeprefix("target:").strip()
-    return Fix(
-        f"Add {target} to the registry in {path}",
-        (TextEdit(path, *start, *end, inserted),),
-    )
+    return _fix(policy, [entry], f"Add {target} to the registry")
+
+
+def registry_fixes(policy: Policy, entries: Sequence[str]) -> dict[str, Fix]:
+    """Fixes for ``entries`` that compose: where the file has a ``known:`` block list, each
+    entry is a pure insertion at its end, so any of them can be applied with the others. Where
+    it has none (no file, no ``known:``, ``known: []``), adding one entry also writes the key,
+    so one fix, owned by the first entry, adds them all: no two fixes write ``known:`` twice."""
+    entries = list(dict.fromkeys(entries))
+    if not entries:
+        return {}
+    if _insertions_compose(policy.text, entries):
+        return {e: fix for e in entries if (fix := registry_fix(policy, e)) is not None}
+    fix = _fix(policy, entries, f"Add {len(entries)} entries to the registry")
+    return {entries[0]: fix} if fix is not None else {}
+
+
+def _fix(policy: Policy, entries: list[str], verb: str) -> Fix | None:
+    path = policy.config_path or CONFIG_PATH
+    old = policy.text or ""
+    new = add_entries(policy.text, entries)
+    if new is None:
+        return None
+    offset, deleted, inserted = _difference(old, new)
+    start, end = _position(old, offset), _position(old, offset + deleted)
+    return Fix(f"{verb} in {path}", (TextEdit(path, *start, *end, inserted),))
+
+
+def _insertions_compose(text: str | None, entries: list[str]) -> bool:
+    """Every one-entry edit is a pure insertion at the same offset, and together they give
+    the file with every entry added (in any order they stay one list)."""
+    edits = [entry_edit(text, e) for e in entries]
+    if text is None or any(e is None or e[1] != 0 for e in edits):
+        return False
+    offsets = {e[0] for e in edits if e is not None}
+    if len(offsets) != 1:
+        return False
+    (at,) = offsets
+    joined = text[:at] + "".join(e[2] for e in edits if e is not None) + text[at:]
+    return joined == add_entries(text, entries)

@@ -1,10 +1,8 @@
 """SARIF 2.1.0, for code scanning: one run, the rule catalogue, registry suggestions as fixes.
 
-Fixes compose: where the policy file has a ``known:`` block list, each suggested entry is a
-pure insertion at its end, so applying any number of them gives one list. Where it has none
-(no file, no ``known:``, ``known: []``), inserting one entry also writes the ``known:`` key,
-so a single fix on the first result adds every entry at once, and no two fixes can write the
-key twice. Targets the linker refuses are never offered (``bot.report.suggestions``).
+Each finding's fixes (text edits the analysis made, ``bot.policy.edit.registry_fixes``)
+become SARIF fixes: they compose, so applying any number of them never writes ``known:``
+twice. Targets the linker refuses are never offered.
 """
 
 from __future__ import annotations
@@ -12,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.findings import Finding, Report, Severity
-from bot.policy.edit import add_entries, entry_edit
+from bot.findings import Finding, Fix, Report, Severity
 from bot.report.fingerprint import fingerprint_findings
 from bot.report.links import rule_url
 from bot.report.suggestions import entry_of, registry_suggestions
@@ -38,7 +35,8 @@ def render(
     locals_ = {(d.path, d.line): d.local for d in report.directives}
     fps = fingerprint_findings(report.findings, locals_)
     entries = registry_suggestions(report.findings).entries if suggestions else ()
-    fixes = _fixes(report.findings, entries, config) if config is not None else {}
+    # Fixes edit the policy file: its text locates them (an empty text: a new file).
+    policy_text = (config[1] or "") if config is not None and suggestions else None
     doc: dict[str, Any] = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -63,8 +61,7 @@ def render(
                 },
                 "columnKind": "utf16CodeUnits",
                 "results": [
-                    _result(f, index[f.rule], fps[f], entries, fixes.get(f))
-                    for f in report.findings
+                    _result(f, index[f.rule], fps[f], entries, policy_text) for f in report.findings
                 ],
             }
         ],
@@ -77,7 +74,7 @@ def _result(
     rule_index: int,
     fingerprint: str,
     entries: tuple[str, ...],
-    fix: dict[str, Any] | None,
+    policy_text: str | None,
 ) -> dict[str, Any]:
     location = {
         "physicalLocation": {
@@ -98,75 +95,37 @@ def _result(
     if entry is not None and entry in entries:
         result["message"]["text"] += "\n\nSuggested registry entry:\n" + entry
         result["properties"]["suggestion"] = entry
-    if fix is not None:
-        result["fixes"] = [fix]
+    if f.fixes and policy_text is not None:
+        result["fixes"] = [_fix(fix, policy_text) for fix in f.fixes]
     return result
-
-
-def _fixes(
-    found: list[Finding], entries: tuple[str, ...], config: tuple[str, str | None]
-) -> dict[Finding, dict[str, Any]]:
-    """The fix each result carries: each entry once, on the first result suggesting it."""
-    text = config[1]
-    owners: dict[str, Finding] = {}
-    for f in found:
-        entry = entry_of(f) if f.rule == "unknown-target" else None
-        if entry is not None and entry in entries:
-            owners.setdefault(entry, f)
-    if not owners:
-        return {}
-    if _insertions_compose(text, list(owners)):
-        out = {}
-        for entry, f in owners.items():
-            fix = _registry_fix(entry, config, "add the registry entry")
-            if fix is not None:
-                out[f] = fix
-        return out
-    first = min(owners.values())
-    fix = _registry_fix("\n".join(owners), config, f"add the {len(owners)} registry entries")
-    return {first: fix} if fix is not None else {}
-
-
-def _insertions_compose(text: str | None, entries: list[str]) -> bool:
-    """Every one-entry edit is a pure insertion at the same offset, and together they give
-    the file with every entry added (in any order they stay one list)."""
-    edits = [entry_edit(text, e) for e in entries]
-    if text is None or any(e is None or e[1] != 0 for e in edits):
-        return False
-    offsets = {e[0] for e in edits if e is not None}
-    if len(offsets) != 1:
-        return False
-    (at,) = offsets
-    joined = text[:at] + "".join(e[2] for e in edits if e is not None) + text[at:]
-    return joined == add_entries(text, entries)
 
 
 def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _registry_fix(entry: str, config: tuple[str, str | None], verb: str) -> dict[str, Any] | None:
-    """The entry inserted under ``known:`` of the policy file (``columnKind`` is UTF-16)."""
-    path, text = config
-    edit = entry_edit(text, entry)
-    if edit is None:
-        return None
-    offset, deleted, inserted = edit
-    old = text or ""
-    return {
-        "description": {"text": f"{verb} to {path}"},
-        "artifactChanges": [
+def _fix(fix: Fix, text: str) -> dict[str, Any]:
+    """A text edit as a SARIF replacement at a UTF-16 ``charOffset`` of the file it edits."""
+    lines = text.split("\n")
+
+    def offset(line: int, column: int) -> int:
+        return sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
+
+    changes = []
+    for edit in fix.edits:
+        start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
+        changes.append(
             {
-                "artifactLocation": {"uri": path},
+                "artifactLocation": {"uri": edit.path},
                 "replacements": [
                     {
                         "deletedRegion": {
-                            "charOffset": _utf16(old[:offset]),
-                            "charLength": _utf16(old[offset : offset + deleted]),
+                            "charOffset": _utf16(text[:start]),
+                            "charLength": _utf16(text[start:end]),
                         },
-                        "insertedContent": {"text": inserted},
+                        "insertedContent": {"text": edit.new_text},
                     }
                 ],
             }
-        ],
-    }
+        )
+    return {"description": {"text": fix.message}, "artifactChanges": changes}

@@ -71,3 +71,17 @@ def parse_platform(text: str) -> str:
     if not sep or not goos or not goarch or "/" in goarch:
         raise SpecError(f"a platform is GOOS/GOARCH, got {text!r}")
     return f"{goos}/{goarch}"
+
+
+def spans(minors: Iterable[int]) -> str:
+    """``1.21–1.23, 1.25``: Go versions as ranges of consecutive minors."""
+    vs = sorted(set(minors))
+    parts: list[str] = []
+    i = 0
+    while i < len(vs):
+        j = i
+        while j + 1 < len(vs) and vs[j + 1] == vs[j] + 1:
+            j += 1
+        parts.append(label(vs[i]) if i == j else f"{label(vs[i])}–{label(vs[j])}")
+        i = j + 1
+    return ", ".join(parts)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.analyse.compile_rules import check_package
+from bot.analyse.configs import rectangles
 from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
 from bot.analyse.link_rules import check_links
 from bot.analyse.package import MARKER, Package, SourceFile, group_packages
-from bot.findings import Finding
+from bot.findings import Finding, Severity
+from bot.golang.constraints import setting_phrase
 from bot.golang.gomod import GoMod, parse_gomod
 from bot.golang.source import package_clause
 from bot.stdlib.facts import StdlibWindow
-from bot.versions import DEFAULT_PLATFORMS, default_window, labels
+from bot.versions import DEFAULT_PLATFORMS, Config, default_window, labels, parse_version
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,14 @@ def analyse(
     *,
     stdlib: StdlibWindow | None = None,
     accepted: AcceptedPairs | None = None,
+    tags: frozenset[str] = frozenset(),
 ) -> Report:
     """Classify every directive and run the compile-level rules, and the link- and type-level
-    rules when standard-library facts are given."""
+    rules when standard-library facts are given.
+
+    A finding in a file that builds only with settings beyond a plain ``go build`` names them
+    (``Finding.settings``, and the message); with a custom tag the repository does not declare
+    (``tags``, the policy's ``tags:``) an error becomes a warning."""
     versions = versions or window_for(workspace)
     platforms = tuple(sorted(platforms or DEFAULT_PLATFORMS))
     modules = workspace.modules()
@@ -135,9 +142,57 @@ def analyse(
         report.findings += _parse_errors(package)
     if stdlib is not None:
         report.findings += check_links(report.directives, stdlib, accepted)
+    by_path = {f.path: f for package in packages for f in package.files}
+    report.findings = with_settings(report.findings, by_path, tags)
     report.directives.sort(key=lambda d: (d.path, d.line, d.column, min(d.configs)))
     report.findings.sort()
     return report
+
+
+def with_settings(
+    found: list[Finding], files: Mapping[str, SourceFile], tags: frozenset[str]
+) -> list[Finding]:
+    """Split each finding by the build settings its file needs in each of its configurations."""
+    out: list[Finding] = []
+    for f in found:
+        source = files.get(f.path)
+        if source is None or not f.go:
+            out.append(f)
+            continue
+        groups: dict[tuple[str, ...], set[Config]] = {}
+        for go in f.go:
+            for platform in f.platforms:
+                config = (parse_version(go), platform)
+                needed = source.settings.get(config, ())
+                merged = tuple(sorted(set(f.settings) | set(needed)))
+                groups.setdefault(merged, set()).add(config)
+        if list(groups) == [f.settings]:
+            out.append(f)
+            continue
+        for settings, configs in sorted(groups.items()):
+            out += _in_settings(f, settings, configs, tags)
+    return out
+
+
+def _in_settings(
+    f: Finding, settings: tuple[str, ...], configs: set[Config], tags: frozenset[str]
+) -> list[Finding]:
+    message, severity = f.message, f.severity
+    if settings:
+        message += f" (only {' and '.join(setting_phrase(s) for s in settings)})"
+    undeclared = [s[4:] for s in settings if s.startswith("tag:") and s[4:] not in tags]
+    if undeclared and severity is Severity.ERROR:
+        severity = Severity.WARNING
+        message += (
+            f"; a warning because no plain build sets {', '.join(undeclared)}: list it under "
+            "`tags:` in the policy file if the project builds with it"
+        )
+    return [
+        replace(
+            f, go=go, platforms=platforms, settings=settings, message=message, severity=severity
+        )
+        for go, platforms in rectangles(configs)
+    ]
 
 
 def _annotate(package: Package, workspace: Workspace) -> None:

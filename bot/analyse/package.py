@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from bot.golang.constraints import file_configs
+from bot.golang.constraints import file_settings
 from bot.golang.source import Decl, GoFile, read_file
 from bot.versions import Config
 
@@ -27,7 +27,7 @@ class SourceFile:
     window: tuple[tuple[int, ...], tuple[str, ...]]
     package_path: str = ""
     _parsed: GoFile | None = None
-    _configs: frozenset[Config] | None = None
+    _settings: dict[Config, tuple[str, ...]] | None = None
 
     @cached_property
     def name(self) -> str:
@@ -40,12 +40,19 @@ class SourceFile:
         return self._parsed
 
     @property
-    def configs(self) -> frozenset[Config]:
-        if self._configs is None:
+    def settings(self) -> dict[Config, tuple[str, ...]]:
+        """Each configuration the file builds in → the build settings it needs beyond a plain
+        ``go build`` ("cgo", "race", "GOAMD64=v3", "tag:NAME", "go test"; empty: none)."""
+        if self._settings is None:
             versions, platforms = self.window
             text = _header(self.data).decode("utf-8", "replace")
-            self._configs = file_configs(self.name, text, versions, platforms)
-        return self._configs
+            self._settings = file_settings(self.name, text, versions, platforms)
+        return self._settings
+
+    @cached_property
+    def configs(self) -> frozenset[Config]:
+        """The configurations the file builds in, with whatever settings it needs."""
+        return frozenset(self.settings)
 
     @cached_property
     def is_test(self) -> bool:

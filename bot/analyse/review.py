@@ -20,6 +20,7 @@ from bot.policy.config import Policy, parse_config
 from bot.policy.suppress import apply_suppressions
 from bot.rules import RULES
 from bot.scope.scope import FileScope
+from bot.stdlib.coverage import Coverage, facts_coverage
 from bot.stdlib.facts import StdlibWindow
 from bot.versions import Config, parse_version
 
@@ -36,6 +37,7 @@ class ReviewRequest:
     platforms: tuple[str, ...] | None = None
     scopes: Mapping[str, FileScope] | None = None  # None: report everything
     full_tree: bool = True  # every package of the repository is in the workspace
+    known: Coverage | None = None  # what the facts cover (default: asked of the facts in use)
 
 
 @dataclass
@@ -49,13 +51,23 @@ StdlibLoader = Callable[[tuple[int, ...]], tuple[StdlibWindow, StdQuery] | None]
 
 
 def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Review:
-    policy = parse_config(request.config_text, request.config_path, request.read_file)
+    known = request.known
+    if known is None and stdlib is not None:
+        known = facts_coverage()  # FactsError when the facts are missing: never a silent pass
+    policy = parse_config(request.config_text, request.config_path, request.read_file, known)
     ws = request.workspace
     versions = request.versions or policy.versions() or window_for(ws)
     platforms = request.platforms or policy.platforms()
     loaded = stdlib(versions) if stdlib is not None else None
     window, query = loaded if loaded is not None else (None, None)
-    report = analyse(ws, versions, platforms, stdlib=window, accepted=_accepted(policy))
+    report = analyse(
+        ws,
+        versions,
+        platforms,
+        stdlib=window,
+        accepted=_accepted(policy),
+        tags=policy.build_tags(),
+    )
     span = (report.versions, report.platforms)
     found = list(report.findings)
     found += check_registry(report.directives, policy, query, span, _link_failures(found))

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.findings import Severity
 from bot.policy.yamlpos import YamlError, load_with_lines
 from bot.rules import RULES
-from bot.versions import SpecError, parse_go_spec, parse_platform
+from bot.versions import SpecError, label, parse_go_spec, parse_platform, spans
 
 CONFIG_PATH = ".github/linkname-bot.yml"
 SeverityName = Literal["error", "warning", "notice"]
@@ -70,6 +70,17 @@ class Settings(BaseModel):
     ignore: list[str] = Field(default_factory=list)
     severity: dict[str, Literal["error", "warning", "notice", "off"]] = Field(default_factory=dict)
     fail_on: list[SeverityName] = Field(default_factory=lambda: list[SeverityName](["error"]))
+    #: Custom build tags the repository builds with: findings in files that need them keep
+    #: their full severity (otherwise they are warnings naming the tag).
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("tags")
+    @classmethod
+    def _check_tags(cls, v: list[str]) -> list[str]:
+        for tag in v:
+            if not tag or not all(c.isalnum() or c in "_." for c in tag):
+                raise ValueError(f"not a build tag: {tag!r} (letters, digits, _ and . only)")
+        return v
 
     @field_validator("go", mode="before")
     @classmethod
@@ -153,6 +164,9 @@ class Policy:
             return default
         return None if s == "off" else Severity(s)
 
+    def build_tags(self) -> frozenset[str]:
+        return frozenset(self.settings.tags)
+
     def fails(self, severity: Severity) -> bool:
         return severity.value in self.settings.fail_on
 
@@ -195,9 +209,23 @@ def _entries(
     return [Entry(k, path, lines.get((key, i), 1)) for i, k in enumerate(known)]
 
 
-def parse_config(text: str | None, path: str = CONFIG_PATH, read: Any = None) -> Policy:
+class Known(Protocol):
+    """What the standard-library facts cover (``bot.stdlib.coverage.Coverage``)."""
+
+    @property
+    def versions(self) -> tuple[int, ...]: ...
+
+    @property
+    def platforms(self) -> tuple[str, ...]: ...
+
+
+def parse_config(
+    text: str | None, path: str = CONFIG_PATH, read: Any = None, known: Known | None = None
+) -> Policy:
     """Build the policy from the config text (None: defaults). ``read(path) -> str | None``
-    fetches the ``registry_files``; problems in any file are collected, never raised."""
+    fetches the ``registry_files``; problems in any file are collected, never raised.
+    With ``known``, Go versions and platforms the facts do not cover are problems on their
+    line, and the review goes on without them."""
     policy = Policy(config_path=path if text is not None else None)
     if text is None:
         return policy
@@ -208,6 +236,8 @@ def parse_config(text: str | None, path: str = CONFIG_PATH, read: Any = None) ->
     assert isinstance(model, Settings)
     policy.settings = model
     policy.entries = _entries(model.known, lines, path)
+    if known is not None:
+        _drop_unknown(policy, lines, path, known)
     for extra in model.registry_files:
         content = read(extra) if read is not None else None
         if content is None:
@@ -221,6 +251,35 @@ def parse_config(text: str | None, path: str = CONFIG_PATH, read: Any = None) ->
         if isinstance(reg, RegistryFile):
             policy.entries += _entries(reg.known, reg_lines, extra)
     return policy
+
+
+def _drop_unknown(
+    policy: Policy, lines: dict[tuple[str | int, ...], int], path: str, known: Known
+) -> None:
+    """``go:`` naming versions without facts, ``platforms:`` entries without facts: a problem
+    on the offending line each; the review keeps the covered rest (or the defaults)."""
+    settings = policy.settings
+    have = spans(known.versions)
+    versions = policy.versions()
+    if versions is not None:
+        missing = sorted(set(versions) - set(known.versions))
+        if missing:
+            message = f"no standard-library facts for Go {spans(missing)}; the bot knows Go {have}"
+            policy.problems.append(ConfigProblem(path, lines.get(("go",), 1), "go", message))
+            kept = [label(v) for v in versions if v in known.versions]
+            settings.go = ",".join(kept) or None
+    if settings.platforms:
+        kept_platforms = []
+        for i, p in enumerate(settings.platforms):
+            if parse_platform(p) in known.platforms:
+                kept_platforms.append(p)
+                continue
+            line = lines.get(("platforms", i), lines.get(("platforms",), 1))
+            message = (
+                f"no standard-library facts for {p}; the bot knows {', '.join(known.platforms)}"
+            )
+            policy.problems.append(ConfigProblem(path, line, f"platforms.{i}", message))
+        settings.platforms = kept_platforms or None
 
 
 def _salvage(text: str, path: str, policy: Policy) -> tuple[Settings, dict[Any, int]]:

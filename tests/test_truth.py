@@ -190,3 +190,128 @@ def test_missing_facts_fail_loudly(
     assert code == 2 and "standard-library facts unreadable" in out
     code, _ = cli(capsys, tmp_path, "--go", "1.23", "--no-stdlib")
     assert code == 0
+
+
+# Pulls nothing can define; definitions the repository makes ------------------------------------
+
+GOMOD = "module example.com/m\n\ngo 1.23\n"
+
+
+def _review(
+    files: dict[str, str],
+    *,
+    full_tree: bool = True,
+    assembly: frozenset[str] = frozenset(),
+    gomod: str = GOMOD,
+) -> list[Any]:
+    data = {"go.mod": gomod.encode()} | {k: v.encode() for k, v in files.items()}
+    ws = Workspace(data, assembly_dirs=assembly)
+    window, _query = load_stdlib((23, 27)) or (None, None)
+    report = analyse(ws, (23, 27), ("linux/amd64",), stdlib=window, full_tree=full_tree)
+    return [f for f in report.findings if f.rule in ("undefined-target", "duplicate-definition")]
+
+
+def _pull(target: str, package: str = "main") -> str:
+    return f"package {package}\n\n{U}//go:linkname f {target}\nfunc f() int\n"
+
+
+def test_pulls_nothing_in_the_repository_defines() -> None:
+    (f,) = _review({"main.go": _pull("main.nanotime")})
+    assert (
+        f.severity is Severity.ERROR and "relocation target main.nanotime not defined" in f.message
+    )
+    (g,) = _review({"main.go": _pull("nosuchsym")})
+    assert "no package path" in g.message
+    (h,) = _review({"main.go": _pull("github.com/x/y.f")})
+    assert "neither in module example.com/m nor among its go.mod requirements" in h.message
+
+
+def test_what_the_review_cannot_see_is_not_verified_or_nothing() -> None:
+    (f,) = _review({"main.go": _pull("example.com/m/q.f")}, full_tree=False)
+    assert f.severity is Severity.WARNING and f.message.startswith("not verified")
+    assert _review({"main.go": _pull("nosuchsym")}, assembly=frozenset({"asm"})) == []
+    assert (
+        _review(
+            {"main.go": _pull("github.com/x/y.f")}, gomod=GOMOD + "require github.com/x/y v1.0.0\n"
+        )
+        == []
+    )
+    assert (
+        _review({"main.go": _pull("github.com/x/y.f")}, gomod=GOMOD.replace("1.23", "1.16")) == []
+    )
+    assert (
+        _review(
+            {
+                "q/q.go": "package q\n\nfunc F() {}\n",
+                "q/a.s": "",
+                "main.go": _pull("example.com/m/q.g"),
+            },
+            assembly=frozenset({"q"}),
+        )
+        == []
+    )
+
+
+def test_definitions_the_repository_makes() -> None:
+    defined = {
+        "q/q.go": "package q\n\nfunc helper() int { return 1 }\n",
+        "main.go": _pull("example.com/m/q.helper"),
+    }
+    assert _review(defined) == []
+    method = {
+        "q/q.go": "package q\n\ntype T int\n\nfunc (*T) m() int { return 1 }\n",
+        "main.go": _pull("example.com/m/q.(*T).m"),
+    }
+    assert _review(method) == []
+    pushed = {
+        "p/p.go": f"package p\n\n{U}//go:linkname getgp runtime.getgp\n"
+        "func getgp() int { return 1 }\n",
+        "main.go": _pull("runtime.getgp"),
+    }
+    assert _review(pushed) == []
+    (f,) = _review({"main.go": _pull("runtime.getgp")})
+    assert f.rule == "undefined-target" and "does not exist" in f.message
+
+
+def _var_push(header: str = "", extra_import: str = "") -> dict[str, str]:
+    return {
+        "main.go": f"{header}package main\n\n{U}{extra_import}"
+        "//go:linkname c runtime.iscgo\nvar c = true\n"
+    }
+
+
+def test_initialised_var_pushes() -> None:
+    (f,) = _review(_var_push())
+    assert (
+        f.rule == "duplicate-definition" and f.settings == ("cgo",) and f.severity is Severity.ERROR
+    )
+    assert _review(_var_push("//go:build !cgo\n\n")) == []
+    (g,) = _review(_var_push(extra_import='import _ "runtime/cgo"\n\n'))
+    assert g.settings == () and "duplicated definition of symbol runtime.iscgo" in g.message
+    zero_std = {"main.go": f"package main\n\n{U}//go:linkname a runtime.isarchive\nvar a = true\n"}
+    assert _review(zero_std) == []
+    own_data = {
+        "main.go": f"package main\n\n{U}//go:linkname m runtime.maxstacksize\nvar m uintptr = 5\n"
+    }
+    (h,) = _review(own_data)
+    assert h.rule == "duplicate-definition" and h.settings == ()
+
+
+def _generic(body: str) -> list[Any]:
+    found = _analyse(
+        {
+            "a.go": "package p\n\n"
+            + U
+            + "//go:linkname gb\nfunc gb[T any](x T) T { return x }\n"
+            + body
+        }
+    )
+    return [f for f in found if f.rule == "generic-local"]
+
+
+def test_generic_local_with_body_fails_only_when_instantiated() -> None:
+    assert _generic('\n// gb in a comment\nvar s = "gb in a string"\n') == []
+    (f,) = _generic("\nvar x = gb(3)\n")
+    assert "instantiates it (a.go:8)" in f.message and "redeclared" in f.message
+    (g,) = _generic("\nvar y = gb[int]\n")
+    assert g.line == 5

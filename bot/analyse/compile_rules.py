@@ -9,14 +9,18 @@ needs a linkname (or assembly) or the build fails with "missing function body".
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from tree_sitter import Node
 
 from bot.analyse.directives import Directive, Resolution, resolve, to_directive
 from bot.analyse.emit import findings
-from bot.analyse.package import Package, SourceFile
+from bot.analyse.package import Package, SourceFile, word_pattern
 from bot.findings import Finding, Severity
 from bot.golang.directives import DirectiveText, NearMiss
 from bot.golang.source import Decl
+from bot.golang.syntax import parse
 from bot.versions import Config
 
 LINKNAMESTD_SINCE = 27
@@ -127,8 +131,57 @@ def _check_directive(
                 r.configs,
                 target=d.target,
             )
+        elif r.decl.object == "func" and r.decl.generic and r.decl_file is not None:
+            used = _instantiated(package, r.decl_file, r.decl, d.local or "")
+            if used is not None:
+                out.findings += findings(
+                    "generic-local",
+                    *where,
+                    f"`{d.local}` is generic and this package instantiates it "
+                    f"({used[0]}:{used[1]}): the compiler fails on the linknamed instantiation "
+                    "(Go 1.21-1.26: internal compiler error; Go 1.27: `symbol "
+                    f"{d.target} redeclared`). Linkname a non-generic func, and call it from "
+                    "the generic one",
+                    r.configs,
+                    target=d.target,
+                )
         kept.append(r)
     return kept
+
+
+def _instantiated(
+    package: Package, decl_file: SourceFile, decl: Decl, local: str
+) -> tuple[str, int] | None:
+    """Where the package uses generic func ``local`` (path, line), if it does: any use of the
+    name as an identifier, outside its own declaration's name, instantiates it (explicitly or
+    by inference). Test files count only for a declaration in a test file."""
+    pattern = word_pattern(local)
+    for f in package.files:
+        if f.is_test and not decl_file.is_test:
+            continue
+        if pattern.search(f.data) is None:
+            continue
+        for node in _identifiers(parse(f.data).root_node, local.encode()):
+            parent = node.parent
+            own = (
+                f is decl_file
+                and parent is not None
+                and parent.type == "function_declaration"
+                and parent.child_by_field_name("name") == node
+            )
+            if not own:
+                return f.path, node.start_point[0] + 1
+    return None
+
+
+def _identifiers(root: Node, name: bytes) -> Iterator[Node]:
+    """Every ``identifier`` node spelled ``name``, in source order."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "identifier" and node.text == name:
+            yield node
+        stack.extend(reversed(node.children))
 
 
 def _unknown_local_message(f: SourceFile, d: DirectiveText, decl: Decl | None) -> str:

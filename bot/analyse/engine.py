@@ -12,6 +12,7 @@ from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
 from bot.analyse.link_rules import check_links
 from bot.analyse.package import MARKER, Package, SourceFile, group_packages
+from bot.analyse.repo_links import RepoView, check_repo_targets, defined_by_repository
 from bot.findings import Finding, Severity
 from bot.golang.constraints import setting_phrase
 from bot.golang.gomod import GoMod, parse_gomod
@@ -109,13 +110,16 @@ def analyse(
     stdlib: StdlibWindow | None = None,
     accepted: AcceptedPairs | None = None,
     tags: frozenset[str] = frozenset(),
+    full_tree: bool = True,
 ) -> Report:
     """Classify every directive and run the compile-level rules, and the link- and type-level
     rules when standard-library facts are given.
 
     A finding in a file that builds only with settings beyond a plain ``go build`` names them
     (``Finding.settings``, and the message); with a custom tag the repository does not declare
-    (``tags``, the policy's ``tags:``) an error becomes a warning."""
+    (``tags``, the policy's ``tags:``) an error becomes a warning. ``full_tree``: the
+    workspace holds every package of the repository (else a pull nothing in sight defines is
+    "not verified")."""
     versions = versions or window_for(workspace)
     platforms = tuple(sorted(platforms or DEFAULT_PLATFORMS))
     modules = workspace.modules()
@@ -140,9 +144,34 @@ def analyse(
         report.directives += result.directives
         report.findings += result.findings
         report.findings += _parse_errors(package)
-    if stdlib is not None:
-        report.findings += check_links(report.directives, stdlib, accepted)
     by_path = {f.path: f for package in packages for f in package.files}
+    runtime_cgo = {
+        f.path
+        for package in packages
+        if any(b'"runtime/cgo"' in g.data for g in package.files)
+        for f in package.files
+    }
+    defined_here = defined_by_repository(report.directives)
+    std_packages: frozenset[str] | None = None
+    if stdlib is not None:
+        std_packages = frozenset().union(*(stdlib[v].packages for v in stdlib))
+        report.findings += check_links(
+            report.directives,
+            stdlib,
+            accepted,
+            defined_here=defined_here,
+            cgo_possible=lambda path: path not in by_path or by_path[path].allows("cgo"),
+            imports_runtime_cgo=lambda path: path in runtime_cgo,
+        )
+    repo = RepoView(
+        workspace.files,
+        modules,
+        lambda d, name: import_path_for(d, name, modules),
+        workspace.complete_dirs,
+        workspace.assembly_dirs,
+        full_tree,
+    )
+    report.findings += check_repo_targets(report.directives, repo, std_packages)
     report.findings = with_settings(report.findings, by_path, tags)
     report.directives.sort(key=lambda d: (d.path, d.line, d.column, min(d.configs)))
     report.findings.sort()

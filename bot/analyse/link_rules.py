@@ -18,6 +18,7 @@ from bot.analyse.directives import Directive, split_symbol
 from bot.analyse.emit import findings
 from bot.findings import Finding, Severity
 from bot.golang.signatures import abi_stand_in
+from bot.stdlib.cgo_vars import CGO_DATA_VARS
 from bot.stdlib.facts import StdlibWindow, Symbol, VersionFacts
 from bot.stdlib.linker import Verdict, verdict
 from bot.versions import Config, label
@@ -34,8 +35,19 @@ def check_links(
     directives: Sequence[Directive],
     stdlib: StdlibWindow,
     accepted: Accepted | None,
+    *,
+    defined_here: frozenset[str] = frozenset(),
+    cgo_possible: Callable[[str], bool] | None = None,
+    imports_runtime_cgo: Callable[[str], bool] | None = None,
 ) -> list[Finding]:
-    """Findings of the link-level rules for every push and pull into the standard library."""
+    """Findings of the link-level rules for every push and pull into the standard library.
+
+    ``defined_here``: symbols the repository defines itself (a body pushed under a std name,
+    e.g. ``runtime.getgp``): a pull of one that the standard library lacks is not undefined
+    (measured 1.21-1.27: it links when the defining package is in the program).
+    ``cgo_possible(path)``: whether the directive's file can build with cgo (default: yes);
+    ``imports_runtime_cgo(path)``: whether its package imports runtime/cgo itself (default: no).
+    """
     std_packages = frozenset().union(*(stdlib[v].packages for v in stdlib))
     out: list[Finding] = []
     for d in directives:
@@ -45,7 +57,10 @@ def check_links(
             d.target in stdlib[v] for v in stdlib
         ):
             continue
-        out += _Check(d, stdlib, accepted).run()
+        check = _Check(d, stdlib, accepted, d.target in defined_here)
+        check.cgo_possible = cgo_possible is None or cgo_possible(d.path)
+        check.runtime_cgo = imports_runtime_cgo is not None and imports_runtime_cgo(d.path)
+        out += check.run()
     return out
 
 
@@ -58,8 +73,12 @@ class _Check:
     d: Directive
     stdlib: StdlibWindow
     accepted: Accepted | None
+    defined_here: bool = False  # the repository defines the target itself
+    cgo_possible: bool = True  # the directive's file can build with cgo
+    runtime_cgo: bool = False  # its package imports runtime/cgo: linked even without cgo
     missing: set[Config] = field(default_factory=set)
     defined: set[Config] = field(default_factory=set)
+    defined_with_cgo: set[Config] = field(default_factory=set)
     wrapper_cycle: set[Config] = field(default_factory=set)
     verdicts: dict[Config, Verdict] = field(default_factory=dict)
     mismatches: dict[tuple[str, str], set[Config]] = field(default_factory=dict)
@@ -83,6 +102,8 @@ class _Check:
     def _judge(self, facts: VersionFacts, sym: Symbol | None, config: Config) -> None:
         d, p = self.d, config[1]
         if d.kind == "pull":
+            if sym is None and self.defined_here:
+                return  # a body pushed under this name elsewhere in the repository defines it
             if sym is None or p not in _pullable_on(sym, d.object == "func"):
                 self.missing.add(config)
                 if sym is not None and sym.kind == "var" and d.object == "func":
@@ -97,8 +118,15 @@ class _Check:
             # with an initial value is a duplicated definition; onto an ABI0 assembly func the
             # ABI wrappers call each other ("nosplit stack over … limit … infinite cycle") up to
             # 1.26, and 1.27 links it; onto a var without an initial value it links.
+            # cmd/link's loader (addSym) keeps a var with data over one without (BSS) and
+            # refuses two with data: a var whose only data comes from runtime/cgo's push
+            # (runtime.iscgo) is defined twice only when runtime/cgo is linked (cgo builds).
             func = d.object == "func"
-            if p in sym.body_platforms or (func and p in sym.asm_internal_platforms):
+            cgo_data = d.target in CGO_DATA_VARS.get(config[0], ())
+            if not func and p in sym.body_platforms and cgo_data and not self.runtime_cgo:
+                if self.cgo_possible:
+                    self.defined_with_cgo.add(config)
+            elif p in sym.body_platforms or (func and p in sym.asm_internal_platforms):
                 self.defined.add(config)
             elif func and p in sym.asm_platforms and config[0] <= ABI_WRAPPER_CYCLE_UNTIL:
                 self.wrapper_cycle.add(config)
@@ -191,7 +219,7 @@ class _Check:
         return ""
 
     def _duplicate(self) -> list[Finding]:
-        out = self._wrapper_cycle()
+        out = self._wrapper_cycle() + self._defined_by_cgo()
         if not self.defined:
             return out
         d = self.d
@@ -203,6 +231,29 @@ class _Check:
             "without a body) instead of pushing a definition"
         )
         return out + self._emit("duplicate-definition", message, self.defined)
+
+    def _defined_by_cgo(self) -> list[Finding]:
+        if not self.defined_with_cgo:
+            return []
+        d = self.d
+        message = (
+            f"only runtime/cgo gives `{d.target}` an initial value: a plain build links this "
+            "initialised push (the linker keeps data over a zero value), but a cgo build that "
+            'links runtime/cgo (any package with `import "C"`, or net and os/user with cgo) '
+            f"fails with `duplicated definition of symbol {d.target}, from runtime/cgo and "
+            f"{d.package}` in Go {spans(c[0] for c in self.defined_with_cgo)}. Restrict the "
+            "file with `//go:build !cgo`"
+        )
+        return findings(
+            "duplicate-definition",
+            d.path,
+            d.line,
+            d.column,
+            message,
+            self.defined_with_cgo,
+            target=d.target,
+            settings=("cgo",),
+        )
 
     def _wrapper_cycle(self) -> list[Finding]:
         if not self.wrapper_cycle:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from bot.golang.constraints import file_settings
+from bot.golang.constraints import allows, file_settings
 from bot.golang.source import Decl, GoFile, read_file
 from bot.versions import Config
 
@@ -48,6 +48,10 @@ class SourceFile:
             text = _header(self.data).decode("utf-8", "replace")
             self._settings = file_settings(self.name, text, versions, platforms)
         return self._settings
+
+    def allows(self, tag: str) -> bool:
+        """Whether the file's build constraint can hold with ``tag`` on."""
+        return allows(_header(self.data).decode("utf-8", "replace"), tag)
 
     @cached_property
     def configs(self) -> frozenset[Config]:
@@ -143,6 +147,11 @@ class Package:
 _DECL_HINT = re.compile(rb"\n(?:func|var|const|type)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
 _GROUP = re.compile(rb"\n(?:var|const) \((.*?)\n\)", re.S)
 _MEMBER = re.compile(rb"\n\t([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def word_pattern(name: str) -> re.Pattern[bytes]:
+    """``name`` as a whole word in Go source bytes."""
+    return _word(name)
 
 
 @lru_cache(maxsize=4096)

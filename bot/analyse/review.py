@@ -67,6 +67,7 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
         stdlib=window,
         accepted=_accepted(policy),
         tags=policy.build_tags(),
+        full_tree=request.full_tree,
     )
     span = (report.versions, report.platforms)
     found = list(report.findings)

@@ -29,6 +29,7 @@ __all__ = [
     "Not",
     "Or",
     "Tag",
+    "allows",
     "build_header",
     "file_configs",
     "file_settings",
@@ -689,6 +690,21 @@ def file_settings(
     found = _expr_settings(x, tuple(sorted(set(versions))), allowed)
     test = ("go test",) if name.endswith("_test.go") else ()
     return {c: (*test, *s) if test else s for c, s in found}
+
+
+def allows(source: str, tag: str) -> bool:
+    """Whether the file's constraint can hold with ``tag`` on (e.g. a ``!cgo`` file never builds
+    with cgo); other tags may take any value."""
+    header, x = _read(source)
+    if header.error is not None:
+        return False
+    if x is None:
+        return True
+    rest = _substitute(x, {tag: True})
+    if isinstance(rest, bool):
+        return rest
+    tags = _sorted_tags(rest)
+    return _satisfiable(rest, tags, (None,) * len(tags))
 
 
 def setting_phrase(setting: str) -> str:

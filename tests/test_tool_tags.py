@@ -1,0 +1,42 @@
+"""The generated tables a plain build's evaluation rests on, checked against the toolchains:
+``bot/golang/tool_tags.py`` (``go list -f '{{context.ToolTags}}'`` per version and port) and
+``bot/stdlib/cgo_vars.py`` (runtime/cgo's initialised pushes, read from each GOROOT)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.golang.constraints import tool_tags as table_tags
+from bot.golang.tool_tags import TOOL_TAGS
+from bot.stdlib.cgo_vars import CGO_DATA_VARS
+from tests import cgo_vars, toolchains
+from tests import tool_tags as measured
+
+SAMPLE_PORTS = ("linux/amd64", "darwin/arm64", "linux/386", "js/wasm", "windows/arm64")
+
+
+def test_every_toolchain_is_in_the_tables() -> None:
+    assert sorted(TOOL_TAGS) == sorted(toolchains.WHEELS) == sorted(CGO_DATA_VARS)
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("minor", [23, 27])
+def test_tool_tags_sample(minor: int) -> None:
+    for port in SAMPLE_PORTS:
+        assert table_tags(minor, port) == frozenset(measured.tool_tags(minor, port)), port
+
+
+@pytest.mark.matrix
+@pytest.mark.parametrize("minor", sorted(toolchains.WHEELS))
+def test_tool_tags_every_port(minor: int) -> None:
+    by_port = measured.measure(minor)
+    assert sorted(by_port) == sorted(TOOL_TAGS[minor][1])
+    for port, tags in by_port.items():
+        assert table_tags(minor, port) == frozenset(tags), port
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("minor", sorted(toolchains.WHEELS))
+def test_cgo_data_vars(minor: int) -> None:
+    assert frozenset(cgo_vars.cgo_data_vars(minor)) == CGO_DATA_VARS[minor]
+    assert "runtime.iscgo" in CGO_DATA_VARS[minor]

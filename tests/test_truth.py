@@ -227,8 +227,13 @@ def test_pulls_nothing_in_the_repository_defines() -> None:
 
 
 def test_what_the_review_cannot_see_is_not_verified_or_nothing() -> None:
-    (f,) = _review({"main.go": _pull("example.com/m/q.f")}, full_tree=False)
+    q = {"q/q.go": "package q\n\nfunc Other() {}\n"}
+    (f,) = _review({"main.go": _pull("example.com/m/q.f")} | q, full_tree=False)
     assert f.severity is Severity.WARNING and f.message.startswith("not verified")
+    assert _review({"main.go": _pull("example.com/m/q.f")}, full_tree=False) == []
+    (g,) = _review({"main.go": _pull("nosuchsym")}, gomod=GOMOD + "require github.com/x/y v1.0.0\n")
+    assert g.severity is Severity.WARNING and "a dependency might define it" in g.message
+    assert _review({"main.go": _pull("crosscall2")}) == []
     assert _review({"main.go": _pull("nosuchsym")}, assembly=frozenset({"asm"})) == []
     assert (
         _review(

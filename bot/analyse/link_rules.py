@@ -18,9 +18,9 @@ from bot.analyse.directives import Directive, split_symbol
 from bot.analyse.emit import findings
 from bot.findings import Finding, Severity
 from bot.golang.signatures import abi_stand_in
-from bot.stdlib.cgo_vars import CGO_DATA_VARS
 from bot.stdlib.facts import StdlibWindow, Symbol, VersionFacts
 from bot.stdlib.linker import Verdict, verdict
+from bot.stdlib.std_names import CGO_DATA_VARS
 from bot.versions import Config, label
 
 Accepted = Callable[[str, str, str], bool]

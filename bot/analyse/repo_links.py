@@ -8,8 +8,9 @@ dependencies can define a symbol, so a pull is certainly undefined when its targ
 * in one of the repository's own packages, which has no func of that name with a body, and no
   package of the repository pushes a body onto the name (``main.nanotime``, a one-argument
   receive nobody pushes);
-* an unqualified name (no package path) that no push, assembly or cgo of the repository can
-  define;
+* an unqualified name (no package path) that the standard library does not define
+  (``bot.stdlib.std_names``) and no push, assembly or cgo of the repository can define (with
+  go.mod requirements, a dependency might: "not verified");
 * in a package neither in the module nor among its go.mod requirements.
 
 A pull of a name the repository pushes a body onto is defined, even in a standard-library
@@ -32,6 +33,7 @@ from bot.analyse.emit import findings
 from bot.findings import Finding, Severity
 from bot.golang.gomod import GoMod
 from bot.golang.source import GoFile, package_clause, read_file
+from bot.stdlib.std_names import UNQUALIFIED_NAMES
 
 _CGO_MARKERS = (b'import "C"', b"cgo_import_dynamic")
 
@@ -173,13 +175,18 @@ def _verdict(d: Directive, package: str, name: str, repo: RepoView) -> tuple[str
     """(why nothing defines it, certain) or None when something may."""
     directory = posixpath.dirname(d.path)
     if not package:
-        if repo.assembly_dirs or repo.uses_cgo:
-            return None  # an assembly TEXT or a C symbol may carry the bare name
+        if d.target in UNQUALIFIED_NAMES or repo.assembly_dirs or repo.uses_cgo:
+            return None  # std, an assembly TEXT or a C symbol may carry the bare name
+        mod = repo.module_of(directory)
         why = (
-            f"`{d.target}` has no package path and no push, assembly or cgo of this "
-            "repository defines it; write the target as `importpath.name`"
+            f"`{d.target}` has no package path, the standard library does not define it, and "
+            "no push, assembly or cgo of this repository does; write the target as "
+            "`importpath.name`"
         )
-        return why, repo.full_tree
+        if mod is not None and mod.requires:
+            why += " (a dependency might define it)"
+        alone = mod is not None and mod.module is not None and not mod.requires
+        return why, repo.full_tree and alone
     if package == "main":
         if d.package != "main":
             return None  # defined, or not, by whichever command links this package
@@ -189,6 +196,8 @@ def _verdict(d: Directive, package: str, name: str, repo: RepoView) -> tuple[str
     if dirs:
         if any(dd in repo.assembly_dirs for dd in dirs):
             return None  # the package's assembly may define it
+        if not all(repo.complete(dd) for dd in dirs):
+            return None  # some of its files are not in sight
         if any(repo.defines(dd, name) for dd in dirs):
             return None
         where = "this package" if package == d.package else f"package {package}"
@@ -196,7 +205,9 @@ def _verdict(d: Directive, package: str, name: str, repo: RepoView) -> tuple[str
             f"nothing in this repository defines `{d.target}`: {where} has no func `{name}` "
             "with a body and no package pushes one under that name"
         )
-        return why, repo.full_tree and all(repo.complete(dd) for dd in dirs)
+        return why, repo.full_tree
+    if not repo.full_tree:
+        return None  # the package may be among those this review does not see
     if repo.in_some_module(package):
         why = f"package {package} is in this repository's module but does not exist"
         return why, repo.full_tree

@@ -6,8 +6,9 @@ the name the link fails with ``relocation target X not defined`` (measured 1.21-
 dependencies can define a symbol, so a pull is certainly undefined when its target is
 
 * in one of the repository's own packages, which has no func of that name with a body, and no
-  package of the repository pushes a body onto the name (``main.nanotime``, a one-argument
-  receive nobody pushes);
+  package of the repository pushes a body onto the name (``main.nanotime``; a one-argument
+  receive nobody pushes, when the module has no requirements: a dependency may push onto a
+  receive, as golang.org/x/net/http3 does onto net/http's test package);
 * an unqualified name (no package path) that the standard library does not define
   (``bot.stdlib.std_names``) and no push, assembly or cgo of the repository can define (with
   go.mod requirements, a dependency might: "not verified");
@@ -78,8 +79,8 @@ class RepoView:
         return self.complete_dirs is None or directory in self.complete_dirs
 
     def defines(self, directory: str, name: str) -> bool:
-        """A non-test file of ``directory`` declares func ``name`` (or method ``T.m``,
-        ``(*T).m``) with a body."""
+        """A non-test file of ``directory`` declares func ``name`` with a body, a var ``name``,
+        or method ``T.m``/``(*T).m`` with a body."""
         receiver, _, method = name.rpartition(".")
         for path, data in self.files.items():
             if posixpath.dirname(path) != directory or not path.endswith(".go"):
@@ -174,6 +175,8 @@ def _maybe_std(package: str, std_packages: frozenset[str] | None) -> bool:
 def _verdict(d: Directive, package: str, name: str, repo: RepoView) -> tuple[str, bool] | None:
     """(why nothing defines it, certain) or None when something may."""
     directory = posixpath.dirname(d.path)
+    if package.endswith("_test"):
+        return None  # an external test package: defined, or not, by test files and their deps
     if not package:
         if d.target in UNQUALIFIED_NAMES or repo.assembly_dirs or repo.uses_cgo:
             return None  # std, an assembly TEXT or a C symbol may carry the bare name
@@ -199,6 +202,11 @@ def _verdict(d: Directive, package: str, name: str, repo: RepoView) -> tuple[str
         if not all(repo.complete(dd) for dd in dirs):
             return None  # some of its files are not in sight
         if any(repo.defines(dd, name) for dd in dirs):
+            return None
+        mod = repo.module_of(directory)
+        if d.kind == "receive" and (mod is None or mod.requires):
+            # A receive waits for a push, and a dependency may make it (x/net's http3 pushes
+            # onto net/http_test's receives); handshake-incomplete says what is missing.
             return None
         where = "this package" if package == d.package else f"package {package}"
         why = (

@@ -27,7 +27,10 @@ class GoMod:
     requires: tuple[str, ...] = ()  #: module paths of the require directives
 
     def provides(self, import_path: str) -> bool:
-        """The import path is in this module or in one of its required modules."""
+        """The import path is in this module or in one of its required modules (``std`` and
+        ``cmd`` hold the paths without a dot in their first element)."""
+        if self.module in ("std", "cmd") and "." not in import_path.split("/", 1)[0]:
+            return True
         return any(
             import_path == m or import_path.startswith(m + "/")
             for m in (self.module, *self.requires)

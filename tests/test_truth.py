@@ -185,7 +185,10 @@ def test_missing_facts_fail_loudly(
 ) -> None:
     monkeypatch.setenv("LINKNAME_BOT_STDLIB", str(tmp_path / "nowhere"))
     with pytest.raises(FactsError):
-        load_stdlib((23,))
+        facts_coverage()
+    ws = Workspace({"go.mod": b"module example.com/m\n\ngo 1.23\n"})
+    with pytest.raises(FactsError):
+        run_review(ReviewRequest(ws), load_stdlib)
     code, out = cli(capsys, tmp_path, "--go", "1.23")
     assert code == 2 and "standard-library facts unreadable" in out
     code, _ = cli(capsys, tmp_path, "--go", "1.23", "--no-stdlib")

@@ -57,10 +57,14 @@ def check_links(
             d.target in stdlib[v] for v in stdlib
         ):
             continue
-        check = _Check(d, stdlib, accepted, d.target in defined_here)
-        check.cgo_possible = cgo_possible is None or cgo_possible(d.path)
-        check.runtime_cgo = imports_runtime_cgo is not None and imports_runtime_cgo(d.path)
-        out += check.run()
+        out += _Check(
+            d,
+            stdlib,
+            accepted,
+            defined_here=d.target in defined_here,
+            cgo_possible=cgo_possible is None or cgo_possible(d.path),
+            runtime_cgo=imports_runtime_cgo is not None and imports_runtime_cgo(d.path),
+        ).run()
     return out
 
 

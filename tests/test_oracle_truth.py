@@ -356,6 +356,21 @@ CASES: list[Case] = [
             )
         },
     ),
+    Case(
+        "generic-body-instantiated-in-test",
+        {
+            "main.go": _main(
+                """
+                //go:linkname gb
+                func gb[T any](x T) T { return x }
+
+                func main() {}
+                """
+            ),
+            "main_test.go": MAIN + 'import "testing"\n\nfunc TestG(t *testing.T) { gb(1) }\n',
+        },
+        runs=(PLAIN, GO_TEST),
+    ),
     # Configurations.
     Case(
         "ignore-file",

@@ -323,3 +323,13 @@ def test_generic_local_with_body_fails_only_when_instantiated() -> None:
     assert "instantiates it (a.go:8)" in f.message and "redeclared" in f.message
     (g,) = _generic("\nvar y = gb[int]\n")
     assert g.line == 5
+
+
+def test_generic_instantiation_in_tests_or_other_configurations() -> None:
+    decl = "package p\n\n" + U + "//go:linkname gb\nfunc gb[T any](x T) T { return x }\n"
+    use = "package p\n\nvar x = gb(3)\n"
+    found = _analyse({"a.go": decl, "a_test.go": use})
+    (f,) = [f for f in found if f.rule == "generic-local"]
+    assert f.settings == ("go test",) and "(a_test.go:3)" in f.message
+    found = _analyse({"a.go": decl, "b_windows.go": use})
+    assert [f for f in found if f.rule == "generic-local"] == []  # analysed on linux/amd64 only

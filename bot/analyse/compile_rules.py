@@ -132,34 +132,50 @@ def _check_directive(
                 target=d.target,
             )
         elif r.decl.object == "func" and r.decl.generic and r.decl_file is not None:
-            used = _instantiated(package, r.decl_file, r.decl, d.local or "")
-            if used is not None:
-                out.findings += findings(
-                    "generic-local",
-                    *where,
-                    f"`{d.local}` is generic and this package instantiates it "
-                    f"({used[0]}:{used[1]}): the compiler fails on the linknamed instantiation "
-                    "(Go 1.21-1.26: internal compiler error; Go 1.27: `symbol "
-                    f"{d.target} redeclared`). Linkname a non-generic func, and call it from "
-                    "the generic one",
-                    r.configs,
-                    target=d.target,
-                )
+            out.findings += _instantiation_failures(package, d, r)
         kept.append(r)
     return kept
 
 
-def _instantiated(
-    package: Package, decl_file: SourceFile, decl: Decl, local: str
-) -> tuple[str, int] | None:
-    """Where the package uses generic func ``local`` (path, line), if it does: any use of the
-    name as an identifier, outside its own declaration's name, instantiates it (explicitly or
-    by inference). Test files count only for a declaration in a test file."""
-    pattern = word_pattern(local)
-    for f in package.files:
-        if f.is_test and not decl_file.is_test:
+def _instantiation_failures(package: Package, d: DirectiveText, r: Resolution) -> list[Finding]:
+    """A generic local with a body fails to compile where its package instantiates it
+    (measured: Go 1.21-1.26 crash with an internal compiler error, 1.27 says ``symbol …
+    redeclared``); an instantiation only in the package's test files fails ``go test``."""
+    assert r.decl_file is not None and r.decl is not None
+    out: list[Finding] = []
+    for test in (False, True):
+        uses = _instantiations(package, r.decl_file, r.decl, d.local or "", test)
+        if not uses:
             continue
-        if pattern.search(f.data) is None:
+        configs = r.configs & frozenset().union(*(f.configs for f, _ in uses))
+        f, line = uses[0]
+        out += findings(
+            "generic-local",
+            r.file.path,
+            d.line,
+            d.column,
+            f"`{d.local}` is generic and this package instantiates it ({f.path}:{line}): the "
+            "compiler fails on the linknamed instantiation (Go 1.21-1.26: internal compiler "
+            f"error; Go 1.27: `symbol {d.target} redeclared`). Linkname a non-generic func, "
+            "and call it from the generic one",
+            configs,
+            target=d.target,
+            settings=("go test",) if test and not r.decl_file.is_test else (),
+        )
+        break
+    return out
+
+
+def _instantiations(
+    package: Package, decl_file: SourceFile, decl: Decl, local: str, tests: bool
+) -> list[tuple[SourceFile, int]]:
+    """Where the package uses generic func ``local`` (file, line), in its non-test files (or,
+    with ``tests``, its test files): any use of the name as an identifier, outside its own
+    declaration's name, instantiates it (explicitly or by inference)."""
+    pattern = word_pattern(local)
+    out: list[tuple[SourceFile, int]] = []
+    for f in package.files:
+        if f.is_test != tests or pattern.search(f.data) is None:
             continue
         for node in _identifiers(parse(f.data).root_node, local.encode()):
             parent = node.parent
@@ -170,8 +186,9 @@ def _instantiated(
                 and parent.child_by_field_name("name") == node
             )
             if not own:
-                return f.path, node.start_point[0] + 1
-    return None
+                out.append((f, node.start_point[0] + 1))
+                break
+    return out
 
 
 def _identifiers(root: Node, name: bytes) -> Iterator[Node]:

@@ -333,3 +333,16 @@ def test_generic_instantiation_in_tests_or_other_configurations() -> None:
     assert f.settings == ("go test",) and "(a_test.go:3)" in f.message
     found = _analyse({"a.go": decl, "b_windows.go": use})
     assert [f for f in found if f.rule == "generic-local"] == []  # analysed on linux/amd64 only
+
+
+def test_review_level_findings_name_the_settings_too() -> None:
+    ws = Workspace(
+        {
+            "go.mod": GOMOD.encode(),
+            "a.go": f"//go:build cgo\n\npackage main\n\n{U}//go:linkname f main.g\n"
+            "func f()\n".encode(),
+        }
+    )
+    review = run_review(ReviewRequest(ws, versions=(23,), platforms=("linux/amd64",)))
+    assert {f.rule for f in review.report.findings} >= {"handshake-incomplete", "undefined-target"}
+    assert all(f.settings == ("cgo",) for f in review.report.findings)

@@ -48,6 +48,10 @@ class Report:
     platforms: tuple[str, ...]
     directives: list[Directive] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: path → (configuration → build settings the file needs there), for the analysed files
+    settings: dict[str, Mapping[Config, tuple[str, ...]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -172,14 +176,17 @@ def analyse(
         full_tree,
     )
     report.findings += check_repo_targets(report.directives, repo, std_packages)
-    report.findings = with_settings(report.findings, by_path, tags)
+    report.settings = {path: f.settings for path, f in by_path.items()}
+    report.findings = with_settings(report.findings, report.settings, tags)
     report.directives.sort(key=lambda d: (d.path, d.line, d.column, min(d.configs)))
     report.findings.sort()
     return report
 
 
 def with_settings(
-    found: list[Finding], files: Mapping[str, SourceFile], tags: frozenset[str]
+    found: list[Finding],
+    files: Mapping[str, Mapping[Config, tuple[str, ...]]],
+    tags: frozenset[str],
 ) -> list[Finding]:
     """Split each finding by the build settings its file needs in each of its configurations."""
     out: list[Finding] = []
@@ -192,7 +199,7 @@ def with_settings(
         for go in f.go:
             for platform in f.platforms:
                 config = (parse_version(go), platform)
-                needed = source.settings.get(config, ())
+                needed = source.get(config, ())
                 merged = tuple(sorted(set(f.settings) | set(needed)))
                 groups.setdefault(merged, set()).add(config)
         if list(groups) == [f.settings]:

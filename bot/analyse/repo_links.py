@@ -133,7 +133,7 @@ def check_repo_targets(
         if d.target in defined:
             continue
         package, name = split_symbol(d.target)
-        if _maybe_std(package, std_packages):
+        if _maybe_std(package, std_packages, repo):
             continue
         verdict = _verdict(d, package, name, repo)
         if verdict is None:
@@ -165,11 +165,13 @@ def check_repo_targets(
     return out
 
 
-def _maybe_std(package: str, std_packages: frozenset[str] | None) -> bool:
-    if not package:
+def _maybe_std(package: str, std_packages: frozenset[str] | None, repo: RepoView) -> bool:
+    if not package or package == "main" or package.endswith("_test"):
         return False
     if std_packages is not None:
         return package in std_packages
+    if package in repo.package_dirs or repo.in_some_module(package):
+        return False
     return "." not in package.split("/", 1)[0]
 
 

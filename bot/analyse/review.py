@@ -12,7 +12,14 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.analyse.directives import Directive
-from bot.analyse.engine import Report, Workspace, analyse, import_path_for, window_for
+from bot.analyse.engine import (
+    Report,
+    Workspace,
+    analyse,
+    import_path_for,
+    window_for,
+    with_settings,
+)
 from bot.analyse.registry_rules import StdQuery, check_handshakes, check_registry
 from bot.findings import Finding, Severity
 from bot.golang.source import package_clause
@@ -71,8 +78,9 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
     )
     span = (report.versions, report.platforms)
     found = list(report.findings)
-    found += check_registry(report.directives, policy, query, span, _link_failures(found))
-    found += check_handshakes(report.directives, _repo_packages(ws), request.full_tree)
+    later = check_registry(report.directives, policy, query, span, _link_failures(found))
+    later += check_handshakes(report.directives, _repo_packages(ws), request.full_tree)
+    found += with_settings(later, report.settings, policy.build_tags())
     found += _config_errors(policy)
     sources = dict(ws.files)
     if request.config_text is not None:

@@ -23,8 +23,9 @@ from bot.report import json as json_report
 from bot.report import sarif as sarif_report
 from bot.report import text as text_report
 from bot.stdlib.cli import registry_app
+from bot.stdlib.coverage import Coverage, FactsError, facts_coverage
 from bot.stdlib.loader import load_stdlib
-from bot.versions import SpecError, parse_go_spec
+from bot.versions import SpecError, parse_go_spec, span
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=None)
 app.add_typer(registry_app, name="registry", help="Build the committed standard-library facts.")
@@ -133,8 +134,19 @@ def check(
             requested = tree.requested
     except (SpecError, InputError) as e:
         raise _fail(str(e)) from None
-    request = replace(request, versions=versions, platforms=platforms)
-    review = run_review(request, None if no_stdlib else load_stdlib)
+    try:
+        known = facts_coverage()
+    except FactsError as e:
+        if not no_stdlib:
+            raise _fail(str(e)) from None
+        known = None
+    if known is not None:
+        _check_known(known, versions, platforms)
+    request = replace(request, versions=versions, platforms=platforms, known=known)
+    try:
+        review = run_review(request, None if no_stdlib else load_stdlib)
+    except FactsError as e:
+        raise _fail(str(e)) from None
     report = review.report
     if requested is not None:
         report = _only(report, requested)
@@ -224,6 +236,24 @@ def _shown(report: Report, least: Severity, no_suggestions: bool) -> Report:
     if no_suggestions:
         found = [replace(f, suggestion=None, fixes=()) for f in found]
     return replace(report, findings=found)
+
+
+def _check_known(
+    known: Coverage, versions: tuple[int, ...] | None, platforms: tuple[str, ...] | None
+) -> None:
+    """A Go version or port the facts do not cover is a usage error, named with what is known."""
+    missing = known.unknown_versions(versions or ())
+    if missing:
+        raise _fail(
+            f"--go: no standard-library facts for Go {span(missing)}; "
+            f"known: Go {span(known.versions)}"
+        )
+    unknown = known.unknown_platforms(platforms or ())
+    if unknown:
+        raise _fail(
+            f"--platform: no standard-library facts for {', '.join(unknown)}; "
+            f"known: {', '.join(known.platforms)}"
+        )
 
 
 def _only(report: Report, paths: frozenset[str]) -> Report:

@@ -8,6 +8,7 @@ reporter has to re-derive them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
@@ -202,6 +203,10 @@ class Report:
     platforms: tuple[str, ...]
     directives: list[Directive] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: path → (configuration → build settings the file needs there), for the analysed files
+    settings: dict[str, Mapping[Config, tuple[str, ...]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -53,7 +53,7 @@ _RULES = [
     _compile("missing-unsafe-import", E, "the file uses //go:linkname without importing unsafe"),
     _compile("unknown-local", E, "the local name is not a package-level func or var"),
     _compile("instantiated-target", E, "the target names a generic instantiation"),
-    _compile("generic-local", E, "a generic func without a body cannot be linknamed"),
+    _compile("generic-local", E, "a generic func cannot be linknamed (bodiless, or instantiated)"),
     _compile("duplicate-directive", E, "the same local is linknamed twice"),
     _compile("misplaced-directive", E, "the directive follows code on the same line"),
     _compile("ignored-directive", W, "the compiler silently ignores this near-miss directive"),
@@ -62,7 +62,7 @@ _RULES = [
     ),
     # What cmd/link of each version does.
     _link("invalid-reference", E, "the linker refuses this pull of a standard-library symbol"),
-    _link("undefined-target", E, "the target does not exist in the standard library"),
+    _link("undefined-target", E, "nothing can define the target (std or the repository)"),
     _link(
         "duplicate-definition", E, "a push defines a symbol the standard library already defines"
     ),

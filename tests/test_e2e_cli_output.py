@@ -15,7 +15,12 @@ U = 'package p\n\nimport _ "unsafe"\n\n'
 
 
 def module(root: Path, source: str) -> Path:
-    (root / "go.mod").write_text("module example.com/m\n\ngo 1.23\n")
+    # The pulled packages are requirements: a pull of a package outside the module and its
+    # requirements cannot link (undefined-target).
+    (root / "go.mod").write_text(
+        "module example.com/m\n\ngo 1.23\n\n"
+        "require (\n\texample.com/o v1.0.0\n\texample.com/other v1.0.0\n)\n"
+    )
     (root / "p.go").write_text(source)
     return root
 

@@ -277,9 +277,11 @@ async def test_a_review_job_parses_the_policy_once(
     parsed: list[str | None] = []
     real = config.parse_policy
 
-    def counting(text: str | None, path: str = config.CONFIG_PATH) -> config.Policy:
+    def counting(
+        text: str | None, path: str = config.CONFIG_PATH, known: Any = None
+    ) -> config.Policy:
         parsed.append(text)
-        return real(text, path)
+        return real(text, path, known)
 
     monkeypatch.setattr(config, "parse_policy", counting)
     monkeypatch.setattr("bot.fetch.pull_request.parse_policy", counting)

@@ -43,11 +43,15 @@ PARSES: list[tuple[str, str, GoMod]] = [
         "blocks are skipped over",
         "module m\n\nrequire (\n\tgo 1.5 // not the go line\n\texample.com/x v1.0.0\n)\n"
         "replace (\n\tmodule => ../x\n)\ngo 1.25\n",
-        GoMod("m", 25, None),
+        GoMod("m", 25, None, ("go", "example.com/x")),
     ),
     ("module block", "module (\n\texample.com/m\n)\n", GoMod("example.com/m", None, None)),
     ("first directive wins", "module a\nmodule b\ngo 1.21\ngo 1.22\n", GoMod("a", 21, None)),
-    ("unclosed block", "module m\nrequire (\n\tx v1\ngo 1.22\n", GoMod("m", None, None)),
+    (
+        "unclosed block",
+        "module m\nrequire (\n\tx v1\ngo 1.22\n",
+        GoMod("m", None, None, ("x", "go")),
+    ),
     ("garbage", '\x00\xff))((\n`\n"\n', GoMod(None, None, None)),
 ]
 

@@ -125,7 +125,11 @@ CASES: list[tuple[str, str, list[Row]]] = [
         "//go:linkname nosuch runtime.nosuchfunc\nfunc nosuch()\n",
         [("undefined-target", 7, ALL, P4)],
     ),
-    ("outside the standard library", "//go:linkname f example.com/x.F\nfunc f()\n", []),
+    (
+        "outside the standard library and go.mod's requirements (tests/test_oracle_truth.py)",
+        "//go:linkname f example.com/x.F\nfunc f()\n",
+        [("undefined-target", 7, ALL, P4)],
+    ),
 ]
 
 

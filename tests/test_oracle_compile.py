@@ -8,7 +8,8 @@ compiler prints. How analyzer findings map to compiler positions (``path:line:co
   unknown-local, duplicate-directive): the directive's line, and column + 2 — the compiler
   points after the ``//``;
 * ``generic-local``: the compiler's "generic function is missing function body" is at the
-  func's line (its name), not the directive's;
+  func's line (its name), not the directive's; so are the internal compiler error (1.21-1.26)
+  and ``symbol … redeclared`` (1.27) of a generic local with a body the package instantiates;
 * ``ignored-directive`` (error): "missing function body" at the bodiless func's line;
 * ``missing-unsafe-import`` and ``instantiated-target`` on a bodiless func that nothing else
   links: the compiler drops the directive, so it also says "missing function body" at the
@@ -140,6 +141,21 @@ CASES: list[Case] = [
     ),
     _case("crlf", "//go:linkname nanotime runtime.nanotime\r\nfunc nanotime() int64\r\n"),
     _case("generic-with-body", "//go:linkname gb example.com/q.gb\nfunc gb[T any]() {}\n"),
+    _case(
+        "generic-with-body-instantiated",
+        "//go:linkname gb example.com/q.gb\nfunc gb[T any]() int { return 1 }\n\n"
+        "var x = gb[int]()\n",
+        expect_failure=True,
+    ),
+    _case(
+        "generic-with-body-inferred",
+        "//go:linkname gb\nfunc gb[T any](v T) T { return v }\n\nvar x = gb(1)\n",
+        expect_failure=True,
+    ),
+    _case(
+        "generic-with-body-mentioned",
+        '//go:linkname gb\nfunc gb[T any](v T) T { return v }\n\nvar s = "gb" // gb\n',
+    ),
     _case("target-half-bracket", "//go:linkname f runtime.f[\nfunc f() {}\n"),
     _case(
         "near-miss-with-body",

@@ -9,14 +9,18 @@ needs a linkname (or assembly) or the build fails with "missing function body".
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from tree_sitter import Node
 
 from bot.analyse.directives import Directive, Resolution, resolve, to_directive
 from bot.analyse.emit import findings
-from bot.analyse.package import Package, SourceFile
+from bot.analyse.package import Package, SourceFile, word_pattern
 from bot.findings import Finding, Severity
 from bot.golang.directives import DirectiveText, NearMiss
 from bot.golang.source import Decl
+from bot.golang.syntax import parse
 from bot.versions import Config
 
 LINKNAMESTD_SINCE = 27
@@ -130,6 +134,8 @@ def _check_directive(
                 r.configs,
                 target=d.target,
             )
+        elif r.decl.object == "func" and r.decl.generic and r.decl_file is not None:
+            out.findings += _instantiation_failures(package, d, r)
         kept.append(r)
     return kept
 
@@ -150,6 +156,70 @@ def _inert(f: SourceFile, d: DirectiveText, r: Resolution, go_line: int) -> list
         r.configs,
         target=d.target,
     )
+
+
+def _instantiation_failures(package: Package, d: DirectiveText, r: Resolution) -> list[Finding]:
+    """A generic local with a body fails to compile where its package instantiates it
+    (measured: Go 1.21-1.26 crash with an internal compiler error, 1.27 says ``symbol …
+    redeclared``); an instantiation only in the package's test files fails ``go test``."""
+    assert r.decl_file is not None and r.decl is not None
+    out: list[Finding] = []
+    for test in (False, True):
+        uses = _instantiations(package, r.decl_file, r.decl, d.local or "", test)
+        if not uses:
+            continue
+        configs = r.configs & frozenset().union(*(f.configs for f, _ in uses))
+        f, line = uses[0]
+        out += findings(
+            "generic-local",
+            r.file.path,
+            d.line,
+            d.column,
+            f"`{d.local}` is generic and this package instantiates it ({f.path}:{line}): the "
+            "compiler fails on the linknamed instantiation (Go 1.21-1.26: internal compiler "
+            f"error; Go 1.27: `symbol {d.target} redeclared`). Linkname a non-generic func, "
+            "and call it from the generic one",
+            configs,
+            target=d.target,
+            settings=("go test",) if test and not r.decl_file.is_test else (),
+        )
+        break
+    return out
+
+
+def _instantiations(
+    package: Package, decl_file: SourceFile, decl: Decl, local: str, tests: bool
+) -> list[tuple[SourceFile, int]]:
+    """Where the package uses generic func ``local`` (file, line), in its non-test files (or,
+    with ``tests``, its test files): any use of the name as an identifier, outside its own
+    declaration's name, instantiates it (explicitly or by inference)."""
+    pattern = word_pattern(local)
+    out: list[tuple[SourceFile, int]] = []
+    for f in package.files:
+        if f.is_test != tests or pattern.search(f.data) is None:
+            continue
+        for node in _identifiers(parse(f.data).root_node, local.encode()):
+            parent = node.parent
+            own = (
+                f is decl_file
+                and parent is not None
+                and parent.type == "function_declaration"
+                and parent.child_by_field_name("name") == node
+            )
+            if not own:
+                out.append((f, node.start_point[0] + 1))
+                break
+    return out
+
+
+def _identifiers(root: Node, name: bytes) -> Iterator[Node]:
+    """Every ``identifier`` node spelled ``name``, in source order."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "identifier" and node.text == name:
+            yield node
+        stack.extend(reversed(node.children))
 
 
 def _unknown_local_message(f: SourceFile, d: DirectiveText, decl: Decl | None) -> str:

@@ -60,7 +60,7 @@ def widen(package: Package) -> None:
     )
     for f in package.files:
         f.scope = scope
-        f._builds = f._configs = None
+        f._settings = f._configs = None
 
 
 def _representative(configs: frozenset[Config], platforms: Sequence[str]) -> Config:

@@ -4,29 +4,31 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.analyse.compile_rules import check_package
+from bot.analyse.configs import rectangles
 from bot.analyse.coverage import outside_window, split_by_facts, widen
 from bot.analyse.emit import findings
 from bot.analyse.link_rules import check_links
 from bot.analyse.package import MARKER, Package, SourceFile, group_packages
-from bot.findings import Finding, Report
+from bot.analyse.repo_links import RepoView, check_repo_targets, defined_by_repository
+from bot.findings import Finding, Report, Severity
+from bot.golang.constraints import setting_phrase
 from bot.golang.gomod import GoMod, parse_gomod
 from bot.golang.source import package_clause
 from bot.stdlib.facts import StdlibWindow
+from bot.versions import DEFAULT_PLATFORMS, Config, default_window, parse_version
 
 __all__ = [
     "Report",
     "Workspace",
-    "add_link_findings",
     "analyse",
     "import_path_for",
     "module_of",
     "window_for",
+    "with_settings",
 ]
-
-from bot.versions import DEFAULT_PLATFORMS, default_window
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,17 @@ def analyse(
     *,
     stdlib: StdlibWindow | None = None,
     accepted: AcceptedPairs | None = None,
+    tags: frozenset[str] = frozenset(),
+    full_tree: bool = True,
 ) -> Report:
     """Classify every directive and run the compile-level rules, and the link- and type-level
-    rules when standard-library facts are given."""
+    rules when standard-library facts are given.
+
+    A finding in a file that builds only with settings beyond a plain ``go build`` names them
+    (``Finding.settings``, and the message); with a custom tag the repository does not declare
+    (``tags``, the policy's ``tags:``) an error becomes a warning. ``full_tree``: the
+    workspace holds every package of the repository (else a pull nothing in sight defines is
+    "not verified")."""
     versions = versions or window_for(workspace)
     platforms = tuple(sorted(platforms or DEFAULT_PLATFORMS))
     modules = workspace.modules()
@@ -132,26 +142,91 @@ def analyse(
         report.directives += outside.directives
         report.findings += outside.findings
     report.platforms = _analysed_platforms(platforms, report)
+    by_path = {f.path: f for package in packages for f in package.files}
+    runtime_cgo = {
+        f.path
+        for package in packages
+        if any(b'"runtime/cgo"' in g.data for g in package.files)
+        for f in package.files
+    }
+    std_packages: frozenset[str] | None = None
+    if stdlib is not None:
+        std_packages = frozenset().union(*(stdlib[v].packages for v in stdlib))
+        # Link- and type-level rules where the facts describe the port, a notice elsewhere.
+        judged, unchecked = split_by_facts(report.directives, stdlib)
+        report.findings += unchecked
+        report.findings += check_links(
+            judged,
+            stdlib,
+            accepted,
+            defined_here=defined_by_repository(report.directives),
+            cgo_possible=lambda path: path not in by_path or by_path[path].allows("cgo"),
+            imports_runtime_cgo=lambda path: path in runtime_cgo,
+        )
+    repo = RepoView(
+        workspace.files,
+        modules,
+        lambda d, name: import_path_for(d, name, modules),
+        workspace.complete_dirs,
+        workspace.assembly_dirs,
+        full_tree,
+    )
+    report.findings += check_repo_targets(report.directives, repo, std_packages)
+    report.settings = {path: f.settings() for path, f in by_path.items()}
+    report.findings = with_settings(report.findings, report.settings, tags)
     report.directives.sort(
         key=lambda d: (d.path, d.line, d.column, min(d.configs, default=(0, "")))
     )
-    if stdlib is not None:
-        add_link_findings(report, stdlib, accepted)
     report.findings.sort()
     return report
 
 
-def add_link_findings(
-    report: Report, stdlib: StdlibWindow, accepted: AcceptedPairs | None = None
-) -> None:
-    """The link- and type-level rules where the facts describe the port, a notice elsewhere.
+def with_settings(
+    found: list[Finding],
+    files: Mapping[str, Mapping[Config, tuple[str, ...]]],
+    tags: frozenset[str],
+) -> list[Finding]:
+    """Split each finding by the build settings its file needs in each of its configurations."""
+    out: list[Finding] = []
+    for f in found:
+        source = files.get(f.path)
+        if source is None or not f.go:
+            out.append(f)
+            continue
+        groups: dict[tuple[str, ...], set[Config]] = {}
+        for go in f.go:
+            for platform in f.platforms:
+                config = (parse_version(go), platform)
+                needed = source.get(config, ())
+                merged = tuple(sorted(set(f.settings) | set(needed)))
+                groups.setdefault(merged, set()).add(config)
+        if list(groups) == [f.settings]:
+            out.append(f)
+            continue
+        for settings, configs in sorted(groups.items()):
+            out += _in_settings(f, settings, configs, tags)
+    return out
 
-    Separate from ``analyse`` so a caller can load facts for exactly the versions and ports the
-    analysis judged (``report.versions``, ``report.platforms``)."""
-    judged, unchecked = split_by_facts(report.directives, stdlib)
-    report.findings += unchecked
-    report.findings += check_links(judged, stdlib, accepted)
-    report.findings.sort()
+
+def _in_settings(
+    f: Finding, settings: tuple[str, ...], configs: set[Config], tags: frozenset[str]
+) -> list[Finding]:
+    message, severity = f.message, f.severity
+    if settings:
+        message += f" (only {' and '.join(setting_phrase(s) for s in settings)})"
+    undeclared = [s[4:] for s in settings if s.startswith("tag:") and s[4:] not in tags]
+    if undeclared and severity is Severity.ERROR:
+        severity = Severity.WARNING
+        message += (
+            f"; a warning because no plain build sets {', '.join(undeclared)}: list it under "
+            "`tags:` in the policy file if the project builds with it"
+        )
+    return [
+        replace(
+            f, go=go, platforms=platforms, settings=settings, message=message, severity=severity
+        )
+        for go, platforms in rectangles(configs)
+    ]
 
 
 def _analysed_platforms(chosen: tuple[str, ...], report: Report) -> tuple[str, ...]:

@@ -21,7 +21,8 @@ from bot.golang.signatures import abi_stand_in
 from bot.golang.symbols import split_symbol
 from bot.stdlib.facts import StdlibWindow, Symbol, VersionFacts
 from bot.stdlib.linker import Verdict, verdict
-from bot.versions import Config, label
+from bot.stdlib.std_names import CGO_DATA_VARS
+from bot.versions import Config, span
 
 Accepted = Callable[[str, str, str], bool]
 
@@ -35,8 +36,19 @@ def check_links(
     directives: Sequence[Directive],
     stdlib: StdlibWindow,
     accepted: Accepted | None,
+    *,
+    defined_here: frozenset[str] = frozenset(),
+    cgo_possible: Callable[[str], bool] | None = None,
+    imports_runtime_cgo: Callable[[str], bool] | None = None,
 ) -> list[Finding]:
-    """Findings of the link-level rules for every push and pull into the standard library."""
+    """Findings of the link-level rules for every push and pull into the standard library.
+
+    ``defined_here``: symbols the repository defines itself (a body pushed under a std name,
+    e.g. ``runtime.getgp``): a pull of one that the standard library lacks is not undefined
+    (measured 1.21-1.27: it links when the defining package is in the program).
+    ``cgo_possible(path)``: whether the directive's file can build with cgo (default: yes);
+    ``imports_runtime_cgo(path)``: whether its package imports runtime/cgo itself (default: no).
+    """
     std_packages = frozenset().union(*(stdlib[v].packages for v in stdlib))
     out: list[Finding] = []
     for d in directives:
@@ -46,7 +58,14 @@ def check_links(
             d.target in stdlib[v] for v in stdlib
         ):
             continue
-        out += _Check(d, stdlib, accepted).run()
+        out += _Check(
+            d,
+            stdlib,
+            accepted,
+            defined_here=d.target in defined_here,
+            cgo_possible=cgo_possible is None or cgo_possible(d.path),
+            runtime_cgo=imports_runtime_cgo is not None and imports_runtime_cgo(d.path),
+        ).run()
     return out
 
 
@@ -59,8 +78,12 @@ class _Check:
     d: Directive
     stdlib: StdlibWindow
     accepted: Accepted | None
+    defined_here: bool = False  # the repository defines the target itself
+    cgo_possible: bool = True  # the directive's file can build with cgo
+    runtime_cgo: bool = False  # its package imports runtime/cgo: linked even without cgo
     missing: set[Config] = field(default_factory=set)
     defined: set[Config] = field(default_factory=set)
+    defined_with_cgo: set[Config] = field(default_factory=set)
     wrapper_cycle: set[Config] = field(default_factory=set)
     verdicts: dict[Config, Verdict] = field(default_factory=dict)
     mismatches: dict[tuple[str, str], set[Config]] = field(default_factory=dict)
@@ -84,6 +107,8 @@ class _Check:
     def _judge(self, facts: VersionFacts, sym: Symbol | None, config: Config) -> None:
         d, p = self.d, config[1]
         if d.kind == "pull":
+            if sym is None and self.defined_here:
+                return  # a body pushed under this name elsewhere in the repository defines it
             if sym is None or p not in _pullable_on(sym, d.object == "func"):
                 self.missing.add(config)
                 if sym is not None and sym.kind == "var" and d.object == "func":
@@ -98,8 +123,15 @@ class _Check:
             # with an initial value is a duplicated definition; onto an ABI0 assembly func the
             # ABI wrappers call each other ("nosplit stack over … limit … infinite cycle") up to
             # 1.26, and 1.27 links it; onto a var without an initial value it links.
+            # cmd/link's loader (addSym) keeps a var with data over one without (BSS) and
+            # refuses two with data: a var whose only data comes from runtime/cgo's push
+            # (runtime.iscgo) is defined twice only when runtime/cgo is linked (cgo builds).
             func = d.object == "func"
-            if p in sym.body_platforms or (func and p in sym.asm_internal_platforms):
+            cgo_data = d.target in CGO_DATA_VARS.get(config[0], ())
+            if not func and p in sym.body_platforms and cgo_data and not self.runtime_cgo:
+                if self.cgo_possible:
+                    self.defined_with_cgo.add(config)
+            elif p in sym.body_platforms or (func and p in sym.asm_internal_platforms):
                 self.defined.add(config)
             elif func and p in sym.asm_platforms and config[0] <= ABI_WRAPPER_CYCLE_UNTIL:
                 self.wrapper_cycle.add(config)
@@ -153,10 +185,10 @@ class _Check:
         elsewhere = [v for v in self._exists_in() if v not in {c[0] for c in nowhere}]
         if nowhere:
             what = self._missing_effect()
-            where = f" (it exists in Go {spans(elsewhere)})" if elsewhere else ""
+            where = f" (it exists in Go {span(elsewhere)})" if elsewhere else ""
             detail = self._asm_only_note(nowhere)
             message = (
-                f"`{d.target}` does not exist in Go {spans(c[0] for c in nowhere)}{where}: "
+                f"`{d.target}` does not exist in Go {span(c[0] for c in nowhere)}{where}: "
                 f"{what}{detail}"
             )
             out += self._emit("undefined-target", message, nowhere)
@@ -192,18 +224,41 @@ class _Check:
         return ""
 
     def _duplicate(self) -> list[Finding]:
-        out = self._wrapper_cycle()
+        out = self._wrapper_cycle() + self._defined_by_cgo()
         if not self.defined:
             return out
         d = self.d
         package = split_symbol(d.target)[0]
         message = (
             f"the standard library already defines `{d.target}` in Go "
-            f"{spans(c[0] for c in self.defined)}: the link fails with `duplicated definition "
+            f"{span(c[0] for c in self.defined)}: the link fails with `duplicated definition "
             f"of symbol {d.target}, from {package} and {d.package}`. Pull it (a declaration "
             "without a body) instead of pushing a definition"
         )
         return out + self._emit("duplicate-definition", message, self.defined)
+
+    def _defined_by_cgo(self) -> list[Finding]:
+        if not self.defined_with_cgo:
+            return []
+        d = self.d
+        message = (
+            f"only runtime/cgo gives `{d.target}` an initial value: a plain build links this "
+            "initialised push (the linker keeps data over a zero value), but a cgo build that "
+            'links runtime/cgo (any package with `import "C"`, or net and os/user with cgo) '
+            f"fails with `duplicated definition of symbol {d.target}, from runtime/cgo and "
+            f"{d.package}` in Go {span(c[0] for c in self.defined_with_cgo)}. Restrict the "
+            "file with `//go:build !cgo`"
+        )
+        return findings(
+            "duplicate-definition",
+            d.path,
+            d.line,
+            d.column,
+            message,
+            self.defined_with_cgo,
+            target=d.target,
+            settings=("cgo",),
+        )
 
     def _wrapper_cycle(self) -> list[Finding]:
         if not self.wrapper_cycle:
@@ -212,7 +267,7 @@ class _Check:
         message = (
             f"the standard library defines `{d.target}` in assembly (ABI0): with a Go body "
             "pushed onto it the two ABI wrappers call each other and the link fails in Go "
-            f"{spans(c[0] for c in self.wrapper_cycle)} (`{d.target}: nosplit stack over … "
+            f"{span(c[0] for c in self.wrapper_cycle)} (`{d.target}: nosplit stack over … "
             "limit … infinite cycle`). Pull it (a declaration without a body) instead"
         )
         return self._emit("duplicate-definition", message, self.wrapper_cycle)
@@ -224,9 +279,9 @@ class _Check:
         d = self.d
         refused_versions = sorted({v for v, _ in refused})
         allowed = sorted({v for v, _ in self.verdicts} - set(refused_versions))
-        allows = f"; Go {spans(allowed)} links it" if allowed else ""
+        allows = f"; Go {span(allowed)} links it" if allowed else ""
         message = (
-            f"the linker refuses this pull in Go {spans(refused_versions)} (`link: {d.package}: "
+            f"the linker refuses this pull in Go {span(refused_versions)} (`link: {d.package}: "
             f"invalid reference to {d.target}`){allows}. {self._history()}. Use a supported "
             f"API or ask the package owner to mark it; {_LAST_RESORT}"
         )
@@ -251,7 +306,7 @@ class _Check:
                 runs[-1][0].append(v)
             else:
                 runs.append(([v], text))
-        return "; ".join(f"{spans(vs)}: {text}" for vs, text in runs)
+        return "; ".join(f"{span(vs)}: {text}" for vs, text in runs)
 
     def _signatures(self) -> list[Finding]:
         d = self.d
@@ -260,7 +315,7 @@ class _Check:
             local = "a var" if d.object == "var" else "a func"
             message = (
                 f"`{d.local}` is {local} here but `{d.target}` is a {kind} in Go "
-                f"{spans(c[0] for c in configs)}"
+                f"{span(c[0] for c in configs)}"
             )
             out += self._emit("signature-mismatch", message, configs)
         for (local, remote), configs in sorted(self.mismatches.items()):
@@ -272,7 +327,7 @@ class _Check:
             )
             head = (
                 f"`{d.local}` is declared as `{local}` but `{d.target}` has {noun} `{remote}` "
-                f"in Go {spans(c[0] for c in configs)}{method}"
+                f"in Go {span(c[0] for c in configs)}{method}"
             )
             if abi_stand_in(local, remote):
                 # Same words in the same places: it runs, but the declaration hides the type.
@@ -319,17 +374,3 @@ def _pullable_on(sym: Symbol, func: bool) -> frozenset[str]:
     if sym.kind == "var":
         return frozenset()
     return sym.go_platforms & (sym.body_platforms | sym.asm_platforms)
-
-
-def spans(minors: Iterable[int]) -> str:
-    """``1.21–1.23, 1.25``: Go versions as ranges of consecutive minors."""
-    vs = sorted(set(minors))
-    parts: list[str] = []
-    i = 0
-    while i < len(vs):
-        j = i
-        while j + 1 < len(vs) and vs[j + 1] == vs[j] + 1:
-            j += 1
-        parts.append(label(vs[i]) if i == j else f"{label(vs[i])}–{label(vs[j])}")
-        i = j + 1
-    return ", ".join(parts)

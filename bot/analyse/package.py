@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from bot.golang.constraints import file_configs
+from bot.golang.constraints import allows, file_settings
 from bot.golang.header import first_code
 from bot.golang.ports import exists as port_exists
 from bot.golang.source import Decl, GoFile, read_file
@@ -37,7 +37,7 @@ class SourceFile:
     package_path: str = ""
     scope: Window | None = None
     _parsed: GoFile | None = None
-    _builds: frozenset[Config] | None = None
+    _settings: dict[Config, tuple[str, ...]] | None = None
     _configs: frozenset[Config] | None = None
 
     @cached_property
@@ -54,18 +54,23 @@ class SourceFile:
     def header_text(self) -> str:
         return _header(self.data).decode("utf-8", "replace")
 
+    def settings_in(
+        self, versions: tuple[int, ...], platforms: tuple[str, ...]
+    ) -> dict[Config, tuple[str, ...]]:
+        """Each configuration among ``versions`` × ``platforms`` (ports that exist in that
+        version) in which the go command compiles the file → the settings it needs there."""
+        found = file_settings(self.name, self.header_text, versions, platforms)
+        return {c: s for c, s in found.items() if port_exists(*c)}
+
     def builds_in(self, versions: tuple[int, ...], platforms: tuple[str, ...]) -> frozenset[Config]:
-        """The configurations among ``versions`` × ``platforms`` (ports that exist in that
-        version) in which the go command compiles the file."""
-        found = file_configs(self.name, self.header_text, versions, platforms)
-        return frozenset(c for c in found if port_exists(*c))
+        """The configurations among ``versions`` × ``platforms`` in which the file compiles,
+        with whatever settings it needs."""
+        return frozenset(self.settings_in(versions, platforms))
 
     @property
     def builds(self) -> frozenset[Config]:
         """Every configuration of the scope the file is compiled in (for looking names up)."""
-        if self._builds is None:
-            self._builds = self.builds_in(*(self.scope or self.window))
-        return self._builds
+        return frozenset(self.settings())
 
     @property
     def configs(self) -> frozenset[Config]:
@@ -78,6 +83,18 @@ class SourceFile:
             on_platforms = frozenset(c for c in in_versions if c[1] in platforms)
             self._configs = on_platforms or in_versions
         return self._configs
+
+    def settings(self) -> dict[Config, tuple[str, ...]]:
+        """Each configuration of the scope the file builds in → the build settings it needs
+        beyond a plain ``go build`` ("cgo", "race", "GOAMD64=v3", "tag:NAME", "go test";
+        empty: none)."""
+        if self._settings is None:
+            self._settings = self.settings_in(*(self.scope or self.window))
+        return self._settings
+
+    def allows(self, tag: str) -> bool:
+        """Whether the file's build constraint can hold with ``tag`` on."""
+        return allows(self.header_text, tag)
 
     @cached_property
     def is_test(self) -> bool:
@@ -165,6 +182,11 @@ class Package:
 _DECL_HINT = re.compile(rb"\n(?:func|var|const|type)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
 _GROUP = re.compile(rb"\n(?:var|const) \((.*?)\n\)", re.S)
 _MEMBER = re.compile(rb"\n\t([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def word_pattern(name: str) -> re.Pattern[bytes]:
+    """``name`` as a whole word in Go source bytes."""
+    return _word(name)
 
 
 @lru_cache(maxsize=4096)

@@ -14,10 +14,10 @@ from typing import Literal
 from bot.analyse.directives import Directive
 from bot.analyse.engine import (
     Workspace,
-    add_link_findings,
     analyse,
     import_path_for,
     window_for,
+    with_settings,
 )
 from bot.analyse.registry_rules import check_handshakes, check_registry
 from bot.findings import Finding, Report, Severity
@@ -27,6 +27,7 @@ from bot.policy.edit import registry_fixes
 from bot.policy.suppress import apply_suppressions
 from bot.rules import RULES
 from bot.scope.scope import FileScope
+from bot.stdlib.coverage import Coverage, facts_coverage
 from bot.stdlib.facts import StdlibWindow
 from bot.stdlib.query import StdQuery
 from bot.versions import Config
@@ -45,6 +46,7 @@ class ReviewRequest:
     scopes: Mapping[str, FileScope] | None = None  # None: report everything
     full_tree: bool = True  # every package of the repository is in the workspace
     policy: Policy | None = None  # already parsed (with its registry files) by the caller
+    known: Coverage | None = None  # what the facts cover (default: asked of the facts in use)
 
 
 @dataclass
@@ -58,18 +60,26 @@ StdlibLoader = Callable[[tuple[int, ...]], tuple[StdlibWindow, StdQuery] | None]
 
 
 def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Review:
+    known = request.known
+    if known is None and stdlib is not None:
+        known = facts_coverage()  # FactsError when the facts are missing: never a silent pass
     policy = request.policy or parse_config(
-        request.config_text, request.config_path, request.read_file
+        request.config_text, request.config_path, request.read_file, known
     )
     ws = request.workspace
     versions = request.versions or policy.versions() or window_for(ws)
     platforms = request.platforms or policy.platforms()
-    report = analyse(ws, versions, platforms)
-    # Facts are loaded once the analysis knows every version and port it judged.
-    loaded = stdlib(report.versions) if stdlib is not None else None
+    loaded = stdlib(versions) if stdlib is not None else None
     window, query = loaded if loaded is not None else (None, None)
-    if window is not None:
-        add_link_findings(report, window, _accepted(policy))
+    report = analyse(
+        ws,
+        versions,
+        platforms,
+        stdlib=window,
+        accepted=_accepted(policy),
+        tags=policy.build_tags(),
+        full_tree=request.full_tree,
+    )
     span = (report.versions, report.platforms)
     found = list(report.findings)
     withheld = frozenset(
@@ -77,8 +87,9 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
         for f in found
         if f.severity is Severity.ERROR and RULES[f.rule].family == "link"
     )
-    found += check_registry(report.directives, policy, query, span, _link_failures(found), withheld)
-    found += check_handshakes(report.directives, _repo_packages(ws), request.full_tree)
+    later = check_registry(report.directives, policy, query, span, _link_failures(found), withheld)
+    later += check_handshakes(report.directives, _repo_packages(ws), request.full_tree)
+    found += with_settings(later, report.settings, policy.build_tags())
     found += _config_errors(policy)
     sources = dict(ws.files)
     if request.config_text is not None:

@@ -53,6 +53,7 @@ from bot.policy.config import CONFIG_PATH, Policy, parse_policy, read_registry_f
 from bot.policy.paths import outside
 from bot.scope.diff import FileDiff, from_contents, from_github_file
 from bot.scope.scope import FileScope, file_scope
+from bot.stdlib.coverage import facts_coverage
 
 logger = structlog.get_logger("bot.service")
 
@@ -259,7 +260,8 @@ async def _fetch(
     async def contents() -> tuple[dict[str, dict[str, str | None]], Policy]:
         texts = await read_blobs(gw, wanted, semaphore=packages.semaphore)
         head = texts[head_sha]
-        policy = parse_policy(head.get(CONFIG_PATH), CONFIG_PATH)  # the one parse of the job
+        # The one parse of the job; versions and ports without facts are problems on their line.
+        policy = parse_policy(head.get(CONFIG_PATH), CONFIG_PATH, facts_coverage())
         # Only paths inside the repository are ever requested; the review reports the others.
         missing = [
             p for p in policy.settings.registry_files if p not in head and outside(p) is None

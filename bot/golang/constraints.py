@@ -30,10 +30,13 @@ __all__ = [
     "Not",
     "Or",
     "Tag",
+    "allows",
     "build_header",
     "file_configs",
+    "file_settings",
     "format_expr",
     "parse_expr",
+    "setting_phrase",
 ]
 
 # From go/build/syslist.go (Go ≤ 1.23) and internal/syslist/syslist.go (Go ≥ 1.24);
@@ -538,3 +541,180 @@ def file_configs(
     name_tags = _name_tags(name)
     allowed = tuple(sorted(p for p in set(platforms) if _name_allows(name_tags, p)))
     return _expr_configs(x, tuple(sorted(set(versions))), allowed, default_build)
+
+
+# Build settings ------------------------------------------------------------------------------
+#
+# ``file_configs`` answers "can this file build here at all"; ``file_settings`` answers "with
+# which settings": a plain ``go build`` of the toolchain (CGO_ENABLED=0, no -race/-msan/-asan,
+# no -tags, GOEXPERIMENT at the version's baseline, GOAMD64=v1 and the other GOARCH defaults),
+# or the fewest extra settings that build it. Tags a plain build sets come from
+# ``bot.golang.tool_tags`` (measured with every toolchain); ``ignore`` is never set.
+
+#: Tags a user turns on with a build setting (not with -tags): tag → setting name.
+_SETTING_TAGS = {"cgo": "cgo", "race": "race", "msan": "msan", "asan": "asan"}
+
+#: The environment variable choosing a GOARCH's feature level (its ``GOARCH.x`` tags).
+_ARCH_ENV = {
+    "386": "GO386",
+    "amd64": "GOAMD64",
+    "arm": "GOARM",
+    "arm64": "GOARM64",
+    "mips": "GOMIPS",
+    "mipsle": "GOMIPS",
+    "mips64": "GOMIPS64",
+    "mips64le": "GOMIPS64",
+    "ppc64": "GOPPC64",
+    "ppc64le": "GOPPC64",
+    "riscv64": "GORISCV64",
+    "wasm": "GOWASM",
+}
+_AMD64_LEVEL = re.compile(r"amd64\.v([1-9])")
+
+#: Most free tags one search tries in every combination; beyond, all of them are assumed on.
+_MAX_SETTING_TAGS = 10
+
+
+def _plain_value(tag: str, minor: int, goos: str, goarch: str) -> bool | None:
+    """The tag in a plain ``go build``: True/False, or None when a build setting turns it on."""
+    fixed = _tag_value(tag, minor, goos, goarch)
+    if fixed is not None:
+        return fixed
+    if tag in tool_tags(minor, f"{goos}/{goarch}"):
+        return True
+    if tag == "ignore" or tag.startswith("goexperiment."):
+        return False
+    arch, dot, _ = tag.partition(".")
+    if dot and arch in KNOWN_ARCH:
+        return None if arch == goarch else False
+    return None
+
+
+def _setting_of(tag: str) -> str:
+    if tag in _SETTING_TAGS:
+        return _SETTING_TAGS[tag]
+    arch, dot, level = tag.partition(".")
+    if dot and arch in _ARCH_ENV:
+        return f"{_ARCH_ENV[arch]}={level}"
+    return f"tag:{tag}"
+
+
+def _switch_env(tag: str) -> dict[str, bool]:
+    """What turning ``tag`` on sets: GOAMD64=v3 also sets amd64.v2 (each level implies the
+    lower ones)."""
+    m = _AMD64_LEVEL.fullmatch(tag)
+    if m is None:
+        return {tag: True}
+    return {f"amd64.v{n}": True for n in range(1, int(m[1]) + 1)}
+
+
+def _fewest_settings(x: Expr, fixed: dict[str, bool], free: list[str]) -> tuple[str, ...] | None:
+    """The fewest free tags to turn on (the rest off) that make ``x`` true; None if none do."""
+    if len(free) > _MAX_SETTING_TAGS:
+        on = {t: True for t in free}
+        return tuple(sorted({_setting_of(t) for t in free})) if _true(x, fixed, on) else None
+    for size in range(len(free) + 1):
+        for chosen in itertools.combinations(sorted(free), size):
+            env: dict[str, bool] = {t: False for t in free}
+            for t in chosen:
+                env.update(_switch_env(t))
+            if _true(x, fixed, env):
+                return tuple(sorted({_setting_of(t) for t in chosen}))
+    return None
+
+
+def _true(x: Expr, fixed: dict[str, bool], env: dict[str, bool]) -> bool:
+    return _substitute(x, {**fixed, **env}) is True
+
+
+@lru_cache(maxsize=8192)
+def _expr_settings(
+    x: Expr | None, versions: tuple[int, ...], platforms: tuple[str, ...]
+) -> tuple[tuple[Config, tuple[str, ...]], ...]:
+    if x is None:
+        return tuple((c, ()) for c in itertools.product(versions, platforms))
+    tags = _sorted_tags(x)
+    out: list[tuple[Config, tuple[str, ...]]] = []
+    for platform in platforms:
+        goos, _, goarch = platform.partition("/")
+        for minor in versions:
+            values = {t: _plain_value(t, minor, goos, goarch) for t in tags}
+            fixed = {t: v for t, v in values.items() if v is not None}
+            free = [t for t, v in values.items() if v is None]
+            settings = _fewest_settings(x, fixed, free)
+            if settings is not None:
+                out.append(((minor, platform), settings))
+    return tuple(out)
+
+
+def file_settings(
+    filename: str, source: str, versions: Iterable[int], platforms: Iterable[str]
+) -> dict[Config, tuple[str, ...]]:
+    """For each configuration among ``versions`` × ``platforms`` in which the file is compiled:
+    the build settings it needs beyond a plain ``go build`` (``()``: none), the fewest that
+    work: ``"cgo"``, ``"race"``, ``"msan"``, ``"asan"``, ``"GOAMD64=v3"`` (``GOARCH.x``
+    feature tags), ``"tag:NAME"`` (custom tags), and ``"go test"`` for ``_test.go`` files.
+
+    Files under ``ignore``, or needing a GOEXPERIMENT off its baseline, build nowhere.
+    """
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    if name.startswith(("_", ".")) or not name.endswith(".go"):
+        return {}
+    header, x = _read(source)
+    if header.error is not None:
+        return {}
+    name_tags = _name_tags(name)
+    allowed = tuple(sorted(p for p in set(platforms) if _name_allows(name_tags, p)))
+    found = _expr_settings(x, tuple(sorted(set(versions))), allowed)
+    test = ("go test",) if name.endswith("_test.go") else ()
+    return {c: (*test, *s) if test else s for c, s in found}
+
+
+def allows(source: str, tag: str) -> bool:
+    """Whether the file's constraint can hold with ``tag`` on (e.g. a ``!cgo`` file never builds
+    with cgo); other tags may take any value."""
+    header, x = _read(source)
+    if header.error is not None:
+        return False
+    if x is None:
+        return True
+    rest = _substitute(x, {tag: True})
+    if isinstance(rest, bool):
+        return rest
+    tags = _sorted_tags(rest)
+    return _satisfiable(rest, tags, (None,) * len(tags))
+
+
+def setting_phrase(setting: str) -> str:
+    """How a message names a setting: "with cgo", "with -race", "with GOAMD64=v3", "in go test",
+    "with -tags bytedance_tango"."""
+    if setting == "go test":
+        return "in go test"
+    if setting == "cgo":
+        return "with cgo"
+    if setting in ("race", "msan", "asan"):
+        return f"with -{setting}"
+    if setting.startswith("tag:"):
+        return f"with -tags {setting[4:]}"
+    return f"with {setting}"
+
+
+def tool_tags(minor: int, platform: str) -> frozenset[str]:
+    """The tags a plain ``go build`` of Go 1.<minor> sets on ``platform`` beyond GOOS, GOARCH,
+    ``unix``, ``gc`` and release tags (measured: ``bot.golang.tool_tags``). A version newer than
+    the table uses the newest measured; a port it lacks, the tags every port of that version
+    has."""
+    return _tool_tags(minor, platform)
+
+
+@lru_cache(maxsize=1024)
+def _tool_tags(minor: int, platform: str) -> frozenset[str]:
+    from bot.golang.tool_tags import TOOL_TAGS
+
+    known = sorted(TOOL_TAGS)
+    use = max((m for m in known if m <= minor), default=known[0])
+    sets, ports = TOOL_TAGS[use]
+    if platform in ports:
+        return frozenset(sets[ports[platform]].split())
+    every = [frozenset(s.split()) for s in sets]
+    return frozenset.intersection(*every)

@@ -24,6 +24,18 @@ class GoMod:
     module: str | None = None  #: module path, None when there is no module directive
     go: int | None = None  #: minor version of the go directive: "go 1.22.3" → 22
     toolchain: str | None = None  #: the toolchain directive as written, e.g. "go1.23.4"
+    requires: tuple[str, ...] = ()  #: module paths of the require directives
+
+    def provides(self, import_path: str) -> bool:
+        """The import path is in this module or in one of its required modules (``std`` and
+        ``cmd`` hold the paths without a dot in their first element)."""
+        if self.module in ("std", "cmd") and "." not in import_path.split("/", 1)[0]:
+            return True
+        return any(
+            import_path == m or import_path.startswith(m + "/")
+            for m in (self.module, *self.requires)
+            if m
+        )
 
 
 def _unquote(token: str) -> str:
@@ -76,13 +88,19 @@ def _minor(version: str) -> int | None:
 
 
 def parse_gomod(text: str) -> GoMod:
-    """Read the module, go and toolchain directives; the first of each wins."""
+    """Read the module, go and toolchain directives (the first of each wins) and the module
+    paths of every require directive."""
     found: dict[str, str] = {}
+    requires: list[str] = []
     for verb, args in _directives(text.removeprefix("\ufeff")):
         if verb in ("module", "go", "toolchain") and args and verb not in found:
             found[verb] = args[0]
+        elif verb == "require" and args:
+            requires.append(args[0])
     go = found.get("go")
-    return GoMod(found.get("module"), _minor(go) if go else None, found.get("toolchain"))
+    return GoMod(
+        found.get("module"), _minor(go) if go else None, found.get("toolchain"), tuple(requires)
+    )
 
 
 def find_module_root(start: Path) -> Path | None:

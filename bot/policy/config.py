@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -18,7 +18,7 @@ from bot.golang.ports import expand_platforms
 from bot.policy.paths import OutsideRepository, outside
 from bot.policy.yamlpos import YamlError, load_with_lines
 from bot.rules import RULES
-from bot.versions import SpecError, parse_go_spec
+from bot.versions import SpecError, label, parse_go_spec, parse_platform, span
 
 CONFIG_PATH = ".github/linkname-bot.yml"
 SeverityName = Literal["error", "warning", "notice"]
@@ -73,6 +73,17 @@ class Settings(BaseModel):
     ignore: list[str] = Field(default_factory=list)
     severity: dict[str, Literal["error", "warning", "notice", "off"]] = Field(default_factory=dict)
     fail_on: list[SeverityName] = Field(default_factory=lambda: list[SeverityName](["error"]))
+    #: Custom build tags the repository builds with: findings in files that need them keep
+    #: their full severity (otherwise they are warnings naming the tag).
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("tags")
+    @classmethod
+    def _check_tags(cls, v: list[str]) -> list[str]:
+        for tag in v:
+            if not tag or not all(c.isalnum() or c in "_." for c in tag):
+                raise ValueError(f"not a build tag: {tag!r} (letters, digits, _ and . only)")
+        return v
 
     @field_validator("go", mode="before")
     @classmethod
@@ -155,6 +166,9 @@ class Policy:
             return default
         return None if s == "off" else Severity(s)
 
+    def build_tags(self) -> frozenset[str]:
+        return frozenset(self.settings.tags)
+
     def fails(self, severity: Severity) -> bool:
         return severity.value in self.settings.fail_on
 
@@ -216,17 +230,32 @@ def _entries(
     return [Entry(k, path, lines.get((key, i), 1)) for i, k in enumerate(known)]
 
 
-def parse_config(text: str | None, path: str = CONFIG_PATH, read: Any = None) -> Policy:
+class Known(Protocol):
+    """What the standard-library facts cover (``bot.stdlib.coverage.Coverage``)."""
+
+    @property
+    def versions(self) -> tuple[int, ...]: ...
+
+    @property
+    def platforms(self) -> tuple[str, ...]: ...
+
+
+def parse_config(
+    text: str | None, path: str = CONFIG_PATH, read: Any = None, known: Known | None = None
+) -> Policy:
     """Build the policy from the config text (None: defaults). ``read(path) -> str | None``
-    fetches the ``registry_files``; problems in any file are collected, never raised."""
-    policy = parse_policy(text, path)
+    fetches the ``registry_files``; problems in any file are collected, never raised.
+    With ``known``, Go versions and platforms the facts do not cover are problems on their
+    line, and the review goes on without them."""
+    policy = parse_policy(text, path, known)
     read_registry_files(policy, read)
     return policy
 
 
-def parse_policy(text: str | None, path: str = CONFIG_PATH) -> Policy:
+def parse_policy(text: str | None, path: str = CONFIG_PATH, known: Known | None = None) -> Policy:
     """The policy file alone: its settings and ``known`` entries, not yet the entries of the
-    ``registry_files`` it names (``read_registry_files`` adds those)."""
+    ``registry_files`` it names (``read_registry_files`` adds those). With ``known``, Go
+    versions and platforms the facts do not cover are problems on their line."""
     policy = Policy(config_path=path if text is not None else None, text=text)
     if text is None:
         return policy
@@ -238,6 +267,8 @@ def parse_policy(text: str | None, path: str = CONFIG_PATH) -> Policy:
     policy.settings = model
     policy.problems += _unknown_rules(model, lines, path)
     policy.entries = _entries(model.known, lines, path)
+    if known is not None:
+        _drop_unknown(policy, lines, path, known)
     policy.registry_file_lines = tuple(
         lines.get(("registry_files", i), lines.get(("registry_files",), 1))
         for i in range(len(model.registry_files))
@@ -290,6 +321,35 @@ def _unknown_rules(
         out.append(ConfigProblem(path, line, f"severity.{rule_id}", message))
         del model.severity[rule_id]
     return out
+
+
+def _drop_unknown(
+    policy: Policy, lines: dict[tuple[str | int, ...], int], path: str, known: Known
+) -> None:
+    """``go:`` naming versions without facts, ``platforms:`` entries without facts: a problem
+    on the offending line each; the review keeps the covered rest (or the defaults)."""
+    settings = policy.settings
+    have = span(known.versions)
+    versions = policy.versions()
+    if versions is not None:
+        missing = sorted(set(versions) - set(known.versions))
+        if missing:
+            message = f"no standard-library facts for Go {span(missing)}; the bot knows Go {have}"
+            policy.problems.append(ConfigProblem(path, lines.get(("go",), 1), "go", message))
+            kept = [label(v) for v in versions if v in known.versions]
+            settings.go = ",".join(kept) or None
+    if settings.platforms:
+        kept_platforms = []
+        for i, p in enumerate(settings.platforms):
+            if p == ALL_PORTS or parse_platform(p) in known.platforms:
+                kept_platforms.append(p)
+                continue
+            line = lines.get(("platforms", i), lines.get(("platforms",), 1))
+            message = (
+                f"no standard-library facts for {p}; the bot knows {', '.join(known.platforms)}"
+            )
+            policy.problems.append(ConfigProblem(path, line, f"platforms.{i}", message))
+        settings.platforms = kept_platforms or None
 
 
 def _salvage(text: str, path: str, policy: Policy) -> tuple[Settings, dict[Any, int]]:

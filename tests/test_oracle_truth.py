@@ -582,3 +582,130 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+# Which files a plain build compiles, and with which settings: file_settings vs go list --------
+
+HEADERS: list[str] = [
+    "",
+    "//go:build ignore",
+    "// +build ignore",
+    "//go:build gc",
+    "//go:build gccgo",
+    "//go:build unix && linux",
+    "//go:build go1.22 && !go1.25",
+    "//go:build cgo",
+    "//go:build !cgo",
+    "//go:build race",
+    "//go:build amd64.v1",
+    "//go:build amd64.v2",
+    "//go:build amd64.v3",
+    "//go:build !amd64.v3",
+    "//go:build arm64.v8.0",
+    "//go:build bytedance_tango",
+    "//go:build linux || routinex",
+    "//go:build cgo && routinex",
+    "//go:build purego",
+    *(
+        f"//go:build {neg}goexperiment.{x}"
+        for x in (
+            "swissmap",
+            "aliastypeparams",
+            "spinbitmutex",
+            "synchashtriemap",
+            "greenteagc",
+            "jsonv2",
+            "randomizedheapbase64",
+            "sizespecializedmalloc",
+            "dwarf5",
+            "regabiwrappers",
+            "regabiargs",
+            "coverageredesign",
+            "allocheaders",
+            "exectracer2",
+            "rangefunc",
+            "arenas",
+            "boringcrypto",
+        )
+        for neg in ("", "!")
+    ),
+]
+
+
+def _settings_run(settings: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
+    env: dict[str, str] = {}
+    args: list[str] = []
+    tags = [s[4:] for s in settings if s.startswith("tag:")]
+    if tags:
+        args += ["-tags", ",".join(tags)]
+    for s in settings:
+        if s == "cgo":
+            env["CGO_ENABLED"] = "1"
+        elif s == "race":
+            env["CGO_ENABLED"] = "1"
+            args.append("-race")
+        elif s.startswith("GOAMD64="):
+            env["GOAMD64"] = s.partition("=")[2]
+    return env, args
+
+
+def listed(minor: int, files: dict[str, str], settings: tuple[str, ...]) -> set[str]:
+    """The .go files ``go list`` compiles with ``settings`` turned on."""
+    env_extra, args = _settings_run(settings)
+    with tempfile.TemporaryDirectory(prefix="truth-list-", ignore_cleanup_errors=True) as t:
+        root = Path(t) / "m"
+        root.mkdir()
+        (root / "go.mod").write_text("module example.com/m\n\ngo 1.21\n")
+        for name, text in files.items():
+            (root / name).write_text(text)
+        env = toolchains.go_env(minor, Path(t)) | env_extra
+        proc = subprocess.run(
+            ["go", "list", *args, "-f", '{{join .GoFiles " "}} {{join .CgoFiles " "}}', "."],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+    return set(proc.stdout.split())
+
+
+def settings_disagreements(minor: int) -> list[str]:
+    from bot.golang.constraints import file_settings
+
+    files = {"base.go": "package p\n"}
+    for i, header in enumerate(HEADERS):
+        files[f"h{i:02d}.go"] = f"{header}\n\npackage p\n" if header else "package p\n"
+    expected = {
+        name: file_settings(name, text, (minor,), (PLATFORM,)).get((minor, PLATFORM))
+        for name, text in files.items()
+    }
+    out = []
+    plain = listed(minor, files, ())
+    for name, settings in expected.items():
+        if (name in plain) != (settings == ()):
+            out.append(
+                f"{name} {files[name].splitlines()[0]!r}: plain go list {name in plain}, "
+                f"analyzer settings {settings}"
+            )
+    for settings in sorted({s for s in expected.values() if s}):
+        got = listed(minor, files, settings)
+        for name, s in expected.items():
+            if s == settings and name not in got:
+                out.append(f"{name} {files[name].splitlines()[0]!r}: not compiled with {settings}")
+    return out
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("minor", [23, 27])
+def test_file_settings_agree_with_go_list(minor: int) -> None:
+    found = settings_disagreements(minor)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.matrix
+@pytest.mark.parametrize("minor", sorted(toolchains.WHEELS))
+def test_file_settings_agree_with_go_list_matrix(minor: int) -> None:
+    found = settings_disagreements(minor)
+    assert not found, "\n".join(found)

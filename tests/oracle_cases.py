@@ -362,12 +362,49 @@ def generate(
     cases.append(
         writer.case(f"nonexistent-{len(cases):03d}", "nonexistent", "runtime.lnkOracleNone")
     )
+    # Marks of every shape, moved packages and blocked entries of internal packages (issue 9).
+    marked_methods = pool(newest, lambda s: s.kind == "method" and PLATFORM in s.marked_platforms)
+    add("method-marked", _pick(rng, marked_methods, 6, taken))
+    add("moved", _moved(facts, rng, taken))
+    internal_blocked = sorted(
+        n
+        for v in versions
+        for n in w[v].blocked or {}
+        if n.startswith(_BLOCKED_INTERNAL) and (f := facts.newest_with(n)) and f[1].kind == "func"
+    )
+    add("blocked-internal", _pick(rng, internal_blocked, 6, taken))
     cases.append(
         writer.case(
             f"nonexistent-{len(cases):03d}", "nonexistent", "runtime.lnkOracleNoneV", object="var"
         )
     )
     return cases
+
+
+#: Packages whose blocked entries the sampler also takes, though no module can import them.
+_BLOCKED_INTERNAL = ("internal/sync.", "crypto/internal/sysrand.", "internal/weak.")
+#: Runtime-internal package trees every binary links, whose paths moved between versions.
+_RUNTIME_INTERNAL = ("runtime/internal/", "internal/runtime/")
+
+
+def _moved(facts: _Facts, rng: random.Random, taken: set[str]) -> list[str]:
+    """Funcs of runtime-internal packages whose path exists in some versions only (e.g.
+    ``Syscall6``: runtime/internal/syscall ≤ 1.22, internal/runtime/syscall 1.23–1.25,
+    internal/runtime/syscall/linux 1.26+), always including every ``Syscall6``."""
+    pool = []
+    for n in sorted({n for v in facts.versions for n in facts.names(v)}):
+        package = n.rpartition(".")[0]
+        if not package.startswith(_RUNTIME_INTERNAL) or package.split("/").count("internal") > 1:
+            continue  # internal/runtime/gc/internal/gen: a generator's library, never linked
+        present = [v for v in facts.versions if facts.w[v].is_std(package)]
+        if len(present) == len(facts.versions):
+            continue
+        found = facts.newest_with(n)
+        if found and found[1].kind == "func" and not found[1].generic:
+            pool.append(n)
+    syscall6 = [n for n in pool if n.endswith(".Syscall6")]
+    taken.update(syscall6)
+    return syscall6 + _pick(rng, pool, 6, taken)
 
 
 class _NoSymbol:

@@ -94,7 +94,9 @@ def classify(returncode: int, output: str) -> str:
 def predict(minor: int, case: Case) -> str:
     files = {p: t.encode() for p, t in case.module().items()}
     w = window()
-    report = analyse(Workspace(files), (minor,), (PLATFORM,), stdlib={minor: w[minor]})
+    # The whole window's facts, as in a real run: they tell that a path such as
+    # runtime/internal/syscall is a standard-library package (in other versions).
+    report = analyse(Workspace(files), (minor,), (PLATFORM,), stdlib=w)
     objects = {(d.path, d.line): d.object for d in report.directives}
     for f in report.findings:
         if f.severity is not Severity.ERROR or f.rule not in LINK_RULES:

@@ -12,6 +12,16 @@ toolchain (``default_build``): ``race``, ``asan``, ``msan``, ``purego`` and cust
 per platform) may be on or off.
 
 Declarations are read with the project's own parser; signatures are its canonical text.
+
+Marks (``cmd/link``'s ``checkLinkname`` admits a pull of a std symbol whose definition carries
+the linkname flag): cmd/compile's noder (``reader.linkname``) sets the flag on the LSym named by
+every ``//go:linkname`` (``//go:linknamestd``) of the package being compiled, and LSyms are
+shared by name. So a symbol is marked on the platforms where any directive of the package that
+defines it names it: an export (one argument), a push, or a bodiless declaration under any
+local name, for funcs and methods (reflect/badlinkname.go: ``//go:linkname
+badlinkname_rtype_Align reflect.(*rtype).Align``). A bodiless declaration of an assembly
+function marks it through its ABI wrapper (``ssagen/abi.go``). A directive naming another
+package's symbol flags only the reference, never that package's definition.
 """
 
 from __future__ import annotations
@@ -247,6 +257,12 @@ def _add_package(
         if here:
             out.declare(link.target, kind, here, sig, False, False, False)
             out.mark(link.target, here, link.std)
+        if split_symbol(link.target)[0] == import_path:
+            # A bodiless declaration under another local name whose target this package
+            # defines (reflect/badlinkname.go: ``//go:linkname badlinkname_rtype_Align
+            # reflect.(*rtype).Align``): the compiler sets the linkname flag on the LSym of
+            # that name (noder's ``reader.linkname``), which is the definition's own LSym.
+            out.mark(link.target, plats, link.std)
     for f in files:
         for name, shame in _shame_lists(f.parsed.package_path, f.text):
             if name in out.symbols:

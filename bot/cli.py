@@ -20,6 +20,7 @@ from bot.report import json as json_report
 from bot.report import sarif as sarif_report
 from bot.report import text as text_report
 from bot.stdlib.cli import registry_app
+from bot.stdlib.facts import FactsError
 from bot.stdlib.loader import load_stdlib
 from bot.versions import SpecError, parse_go_spec, parse_platform
 
@@ -96,7 +97,10 @@ def check(
     except (SpecError, InputError) as e:
         raise _fail(str(e)) from None
     request = replace(request, versions=versions, platforms=platforms)
-    review = run_review(request, None if no_stdlib else load_stdlib)
+    try:
+        review = run_review(request, None if no_stdlib else load_stdlib)
+    except FactsError as e:
+        raise _fail(str(e)) from None
     report = review.report
     if requested is not None:
         report = _only(report, requested)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import time
+from pathlib import Path
 
 import pytest
 
+from bot import cli
 from bot.stdlib import codec, facts
 from bot.stdlib.facts import MANIFEST, load_window, read_manifest, registry_dir
 from bot.stdlib.generate import generate
+from bot.stdlib.loader import load_stdlib
 from tests.toolchains import WHEELS, goroot
 
 LINUX = frozenset(("linux/amd64", "linux/arm64"))
@@ -132,3 +136,67 @@ def test_regenerated_1_23_equals_committed() -> None:
     committed = codec.load((registry_dir() / manifest["versions"]["23"]["file"]).read_bytes())
     assert generate(root, sorted(manifest["platforms"])) == committed
     assert (registry_dir() / MANIFEST).exists()
+
+
+REFUSED = (
+    'package main\n\nimport _ "unsafe"\n\n//go:linkname gcount runtime.gcount\n'
+    "func gcount() int32\n\nfunc main() { println(gcount()) }\n"
+)
+
+
+def _refused_module(tmp_path: Path) -> Path:
+    root = tmp_path / "m"
+    root.mkdir()
+    (root / "go.mod").write_text("module example.com/m\n\ngo 1.23\n")
+    (root / "main.go").write_text(REFUSED)
+    return root
+
+
+def _copy_registry(tmp_path: Path) -> Path:
+    copy = tmp_path / "registry"
+    shutil.copytree(registry_dir(), copy)
+    return copy
+
+
+def _check_with(
+    registry: Path, root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    monkeypatch.setenv("LINKNAME_BOT_STDLIB", str(registry))
+    facts._DECODED.clear()
+    code = cli.main(["check", "--go", "1.23", "--platform", "linux/amd64", str(root)])
+    return code, capsys.readouterr().err
+
+
+def test_refused_pull_fails_with_facts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _check_with(registry_dir(), _refused_module(tmp_path), monkeypatch, capsys)
+    assert (code, err) == (1, "")
+
+
+@pytest.mark.parametrize("damage", ["no-manifest", "no-data-file", "corrupt", "bad-manifest"])
+def test_missing_or_unreadable_facts_exit_2(
+    damage: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without facts a refused pull would pass with exit 0: a loud usage/input error instead."""
+    registry = _copy_registry(tmp_path)
+    if damage == "no-manifest":
+        (registry / MANIFEST).unlink()
+    elif damage == "no-data-file":
+        (registry / "go1.23.json.gz").unlink()
+    elif damage == "corrupt":
+        (registry / "go1.23.json.gz").write_bytes(b"not gzip")
+    else:
+        (registry / MANIFEST).write_text("{")
+    code, err = _check_with(registry, _refused_module(tmp_path), monkeypatch, capsys)
+    assert code == 2
+    assert err.startswith("linkname-bot: standard-library facts") and str(registry) in err
+
+
+def test_loader_raises_facts_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINKNAME_BOT_STDLIB", str(tmp_path))
+    with pytest.raises(facts.FactsError, match="not found"):
+        load_stdlib((23,))

@@ -54,6 +54,11 @@ def registry_dir() -> Path:
     return Path(env) if env else REGISTRY
 
 
+class FactsError(RuntimeError):
+    """The standard-library facts are missing or unreadable: a loud failure, never "no facts"
+    (a review without them would pass pulls the linker refuses)."""
+
+
 def data_file_name(minor: int) -> str:
     return f"go1.{minor}.json.gz"
 
@@ -186,14 +191,21 @@ _DECODED: dict[tuple[str, int, int, str], VersionFacts] = {}
 
 
 def _read_facts(path: Path, entry: Mapping[str, Any]) -> VersionFacts:
-    st = path.stat()
-    key = (str(path), st.st_mtime_ns, st.st_size, str(entry["sha256"]))
-    facts = _DECODED.get(key)
-    if facts is None:
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise ValueError(f"{entry['file']}: content does not match {MANIFEST}")
-        facts = _DECODED[key] = VersionFacts.from_bytes(data)
+    try:
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size, str(entry["sha256"]))
+        facts = _DECODED.get(key)
+        if facts is None:
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                raise FactsError(
+                    f"standard-library facts unreadable: {path}: content does not match {MANIFEST}"
+                )
+            facts = _DECODED[key] = VersionFacts.from_bytes(data)
+    except FactsError:
+        raise
+    except (OSError, ValueError, KeyError, EOFError) as e:
+        raise FactsError(f"standard-library facts unreadable: {path}: {e}") from e
     return facts
 
 
@@ -225,12 +237,31 @@ class Window(Mapping[int, VersionFacts]):
     def __len__(self) -> int:
         return len(self._versions)
 
+    def check_files(self) -> None:
+        """FactsError unless every version's data file exists (without decoding it)."""
+        for minor in self._versions:
+            path = self.directory / self.manifest["versions"][str(minor)]["file"]
+            if not path.is_file():
+                raise FactsError(f"standard-library facts for Go 1.{minor} missing: {path}")
+
 
 StdlibWindow = Mapping[int, VersionFacts]
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
-    manifest: dict[str, Any] = json.loads((directory / MANIFEST).read_text())
+    """The manifest; FactsError when it is missing or unreadable."""
+    path = directory / MANIFEST
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text())
+        if not isinstance(manifest.get("versions"), dict):
+            raise ValueError("no versions")
+    except FileNotFoundError:
+        raise FactsError(
+            f"standard-library facts not found: {path} is missing (regenerate them with "
+            "`make registry`, or point LINKNAME_BOT_STDLIB at a registry directory)"
+        ) from None
+    except (OSError, ValueError) as e:
+        raise FactsError(f"standard-library facts unreadable: {path}: {e}") from e
     return manifest
 
 

@@ -45,13 +45,15 @@ class WindowQuery:
 
 
 def load_stdlib(versions: tuple[int, ...]) -> tuple[StdlibWindow, StdQuery] | None:
-    """Facts for the ``versions`` the registry has; None when it has none of them."""
-    try:
-        known = set(available_versions())
-    except FileNotFoundError:
-        return None
+    """Facts for the ``versions`` the registry has; None when it has none of them.
+
+    Missing or unreadable facts raise ``FactsError`` (never "no facts": a review without them
+    would pass pulls the linker refuses); each wanted data file must exist.
+    """
+    known = set(available_versions())
     wanted = tuple(v for v in versions if v in known)
     if not wanted:
         return None
     window = load_window(wanted)
+    window.check_files()
     return window, WindowQuery(window)

@@ -134,7 +134,7 @@ def analyse(
         report.findings += result.findings
         report.findings += _parse_errors(package)
     if stdlib is not None:
-        report.findings += check_links(report.directives, stdlib, accepted)
+        report.findings += check_links(report.directives, stdlib, accepted, workspace.files)
     report.directives.sort(key=lambda d: (d.path, d.line, d.column, min(d.configs)))
     report.findings.sort()
     return report

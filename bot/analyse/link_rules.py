@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from bot.analyse.directives import Directive, split_symbol
 from bot.analyse.emit import findings
@@ -20,6 +20,7 @@ from bot.findings import Finding, Severity
 from bot.golang.signatures import abi_stand_in
 from bot.stdlib.facts import StdlibWindow, Symbol, VersionFacts
 from bot.stdlib.linker import Verdict, verdict
+from bot.stdlib.sanitizers import constraint, required_sanitizer, variant_facts
 from bot.versions import Config, label
 
 Accepted = Callable[[str, str, str], bool]
@@ -34,8 +35,13 @@ def check_links(
     directives: Sequence[Directive],
     stdlib: StdlibWindow,
     accepted: Accepted | None,
+    sources: Mapping[str, bytes] | None = None,
 ) -> list[Finding]:
-    """Findings of the link-level rules for every push and pull into the standard library."""
+    """Findings of the link-level rules for every push and pull into the standard library.
+
+    With the files' ``sources``, a directive in a file only a sanitizer build compiles
+    (``//go:build race``) is judged against that build's facts, on the ports supporting it,
+    and its findings carry the setting (``settings=("race",)``)."""
     std_packages = frozenset().union(*(stdlib[v].packages for v in stdlib))
     out: list[Finding] = []
     for d in directives:
@@ -45,8 +51,34 @@ def check_links(
             d.target in stdlib[v] for v in stdlib
         ):
             continue
-        out += _Check(d, stdlib, accepted).run()
+        for setting, configs in _by_build(d, stdlib, sources).items():
+            if not setting:
+                out += _Check(replace(d, configs=configs), stdlib, accepted).run()
+                continue
+            window = {v: f for v in stdlib if (f := variant_facts(stdlib[v], setting))}
+            check = _Check(replace(d, configs=configs), window, accepted, settings=(setting,))
+            out += check.run()
     return out
+
+
+def _by_build(
+    d: Directive, stdlib: StdlibWindow, sources: Mapping[str, bytes] | None
+) -> dict[str, frozenset[Config]]:
+    """The directive's configurations by the build that compiles its file there: "" (plain)
+    or a sanitizer. A sanitizer build on a port without it, or without facts, is dropped."""
+    data = sources.get(d.path) if sources is not None else None
+    x = constraint(data.decode("utf-8", "replace")) if data is not None else None
+    if x is None:
+        return {"": d.configs}
+    groups: dict[str, set[Config]] = defaultdict(set)
+    for v, p in d.configs:
+        setting = required_sanitizer(x, v, p) or ""
+        if setting and v in stdlib:
+            facts = variant_facts(stdlib[v], setting)
+            if facts is None or p not in facts.platforms:
+                continue
+        groups[setting].add((v, p))
+    return {k: frozenset(c) for k, c in groups.items()}
 
 
 #: The last version whose linker fails a Go body pushed onto an ABI0 assembly func.
@@ -64,6 +96,7 @@ class _Check:
     verdicts: dict[Config, Verdict] = field(default_factory=dict)
     mismatches: dict[tuple[str, str], set[Config]] = field(default_factory=dict)
     kinds: dict[str, set[Config]] = field(default_factory=dict)
+    settings: tuple[str, ...] = ()
 
     def run(self) -> list[Finding]:
         d = self.d
@@ -131,7 +164,15 @@ class _Check:
     ) -> list[Finding]:
         d = self.d
         return findings(
-            rule, d.path, d.line, d.column, message, configs, target=d.target, severity=severity
+            rule,
+            d.path,
+            d.line,
+            d.column,
+            message,
+            configs,
+            target=d.target,
+            severity=severity,
+            settings=self.settings,
         )
 
     def _exists_in(self) -> list[int]:

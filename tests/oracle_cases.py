@@ -15,8 +15,12 @@ in assembly), ``removed`` (in an older version, not a newer one), ``added``, ``r
 name removed and one with the same signature added in the same package and version, e.g.
 ``runtime.fastrand`` → ``runtime.cheaprand``), ``var-pull`` (no initial value), ``var-push``
 (initial value: a definition), ``push`` (a func with a body onto an existing std func, Go or
-assembly), ``method``, ``tagged`` (a pull in a file with ``//go:build go1.A && !go1.B``) and
-``nonexistent``.
+assembly), ``method``, ``tagged`` (a pull in a file with ``//go:build go1.A && !go1.B``),
+``nonexistent``, ``method-marked`` (a method its package marks with a bodiless declaration under
+another name, as reflect/badlinkname.go does), ``moved`` (a runtime-internal package path that
+exists in some versions only, e.g. ``Syscall6``), ``blocked-internal`` (blocked entries of
+``internal/sync``, ``crypto/internal/sysrand``, ``internal/weak``) and ``race`` (a
+``//go:build race`` file pulling the race runtime, built with ``-race``: ``Case.flags``).
 
 Targets are limited to packages every binary links (``runtime``) or that the case can import
 on every toolchain of the matrix (1.21–1.27): a pull of a symbol of a package missing from the
@@ -64,6 +68,7 @@ class Case:
     category: str
     target: str
     files: dict[str, str]
+    flags: tuple[str, ...] = ()  #: go build flags, e.g. ``-race`` for a race-only file
 
     def module(self) -> dict[str, str]:
         return {"go.mod": GOMOD, "main.go": MAIN, **self.files}
@@ -163,6 +168,7 @@ class _Writer:
         body: bool = False,
         value: bool = False,
         tag: str | None = None,
+        flags: tuple[str, ...] = (),
     ) -> Case:
         found = self.facts.newest_with(target)
         # Types are spelled only for symbols every toolchain of the matrix has: a type that a
@@ -210,7 +216,7 @@ class _Writer:
                 lines.append(f'\t_ "{imp}"')
         lines += [")", "", f"//go:linkname {local} {target}", decl, ""]
         lines += [f"func init() {{ sinks = append(sinks, {use}) }}", ""]
-        return Case(id, category, target, {"lnk.go": "\n".join(lines)})
+        return Case(id, category, target, {"lnk.go": "\n".join(lines)}, flags)
 
 
 def _alias(pkg: str) -> str:
@@ -373,6 +379,10 @@ def generate(
         if n.startswith(_BLOCKED_INTERNAL) and (f := facts.newest_with(n)) and f[1].kind == "func"
     )
     add("blocked-internal", _pick(rng, internal_blocked, 6, taken))
+    # Configuration-gated files: a //go:build race file pulling what only the race build has,
+    # built with -race (the race runtime's entry points are assembly: 1.27 checks them).
+    raced = [n for n in _race_only(facts) if n not in taken]
+    add("race", _pick(rng, raced, 4, taken), tag="race", flags=("-race",))
     cases.append(
         writer.case(
             f"nonexistent-{len(cases):03d}", "nonexistent", "runtime.lnkOracleNoneV", object="var"
@@ -405,6 +415,28 @@ def _moved(facts: _Facts, rng: random.Random, taken: set[str]) -> list[str]:
     syscall6 = [n for n in pool if n.endswith(".Syscall6")]
     taken.update(syscall6)
     return syscall6 + _pick(rng, pool, 6, taken)
+
+
+def _race_only(facts: _Facts) -> list[str]:
+    """Runtime funcs a Go pull finds on PLATFORM in every version's race build, not in the
+    plain build."""
+    out = []
+    for n in _race_names(facts):
+        ok = True
+        for v in facts.versions:
+            race = facts.w[v].variant("race").symbol(n)
+            plain = facts.sym(v, n)
+            if race is None or PLATFORM not in race.go_platforms or plain is not None:
+                ok = False
+                break
+        if ok:
+            out.append(n)
+    return out
+
+
+def _race_names(facts: _Facts) -> list[str]:
+    newest = facts.w[max(facts.versions)].variant("race")
+    return sorted(n for n in newest.names() if n.startswith("runtime.race"))
 
 
 class _NoSymbol:

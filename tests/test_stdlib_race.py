@@ -126,7 +126,7 @@ def go_build(minor: int, race: bool) -> subprocess.CompletedProcess[str]:
         env = toolchains.go_env(minor, root) | {"GOOS": "linux", "GOARCH": "amd64"}
         args = ["go", "build", "-o", "/dev/null"]
         if race:
-            env |= {"CGO_ENABLED": "1", "CC": shutil.which("cc") or "cc"}
+            env |= {"CGO_ENABLED": "1"}
             args.append("-race")
         return subprocess.run(
             [*args, "."], cwd=root, env=env, capture_output=True, text=True, timeout=900
@@ -161,3 +161,71 @@ def test_race_only_file_agrees_with_go_build_race(minor: int) -> None:
 @pytest.mark.parametrize("minor", [m for m in MATRIX if m not in (26, 27)])
 def test_race_only_file_agrees_with_go_build_race_matrix(minor: int) -> None:
     _check(minor)
+
+
+ASAN_FILE = """//go:build asan
+
+package main
+
+import "unsafe"
+
+//go:linkname asanread runtime.asanread
+func asanread(addr unsafe.Pointer, sz uintptr)
+
+//go:linkname doasanread runtime.doasanread
+func doasanread(addr unsafe.Pointer, sz, sp, pc uintptr)
+
+func init() { sinks = append(sinks, asanread, doasanread) }
+"""
+
+ASAN_MAIN = "package main\n\nvar sinks []any\n\nfunc main() { println(len(sinks)) }\n"
+
+
+def _asan(minor: int) -> None:
+    """An asan-only file: ``go build -asan`` against the bot's asan facts (``-msan`` needs
+    clang's ``-fsanitize=memory``, which this machine's gcc lacks: not measured here)."""
+    module = {
+        "go.mod": "module example.com/as\n\ngo 1.21\n",
+        "as.go": ASAN_FILE,
+        "main.go": ASAN_MAIN,
+    }
+    with tempfile.TemporaryDirectory(prefix="asan-") as t:
+        root = Path(t)
+        for rel, text in module.items():
+            (root / rel).write_text(text)
+        env = toolchains.go_env(minor, root) | {"GOOS": "linux", "GOARCH": "amd64"}
+        env |= {"CGO_ENABLED": "1"}
+        build = subprocess.run(
+            ["go", "build", "-asan", "-o", "/dev/null", "."],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    ws = Workspace({p: t.encode() for p, t in module.items()})
+    report = analyse(ws, (minor,), (PLATFORM,), stdlib=W)
+    errors = {
+        (f.rule, f.settings)
+        for f in report.findings
+        if f.severity is Severity.ERROR and f.rule in LINK_RULES
+    }
+    if build.returncode == 0:
+        assert errors == set(), (minor, errors)
+    else:
+        rule = "invalid-reference" if "invalid reference" in build.stderr else "undefined-target"
+        assert errors == {(rule, ("asan",))}, (minor, build.stderr, errors)
+
+
+@needs_cc
+@pytest.mark.toolchain
+@pytest.mark.parametrize("minor", [27])
+def test_asan_only_file_agrees_with_go_build_asan(minor: int) -> None:
+    _asan(minor)
+
+
+@needs_cc
+@pytest.mark.matrix
+@pytest.mark.parametrize("minor", [m for m in MATRIX if m != 27])
+def test_asan_only_file_agrees_with_go_build_asan_matrix(minor: int) -> None:
+    _asan(minor)

@@ -9,7 +9,9 @@ left out. Files are selected per platform with the project's own build-constrain
 ``.s`` files by the same file-name and ``//go:build`` rules, for a plain ``go build`` of that
 toolchain (``default_build``): ``race``, ``asan``, ``msan``, ``purego`` and custom tags are off,
 ``goexperiment.*`` follow the version's baseline, and only ``cgo`` (and baseline flags computed
-per platform) may be on or off.
+per platform) may be on or off. Every port ``go tool dist list`` prints is covered
+(``bot.stdlib.ports``), and the sanitizer builds (``-race``, ``-msan``, ``-asan``: the tag on)
+on the ports supporting them, each file read and parsed once for all of them.
 
 Declarations are read with the project's own parser; signatures are its canonical text.
 

@@ -23,7 +23,8 @@ from bot.report import json as json_report
 from bot.report import sarif as sarif_report
 from bot.report import text as text_report
 from bot.stdlib.cli import registry_app
-from bot.stdlib.coverage import Coverage, FactsError, facts_coverage
+from bot.stdlib.coverage import Coverage, facts_coverage
+from bot.stdlib.facts import FactsError
 from bot.stdlib.loader import load_stdlib
 from bot.versions import SpecError, parse_go_spec, span
 

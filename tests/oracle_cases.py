@@ -15,8 +15,12 @@ in assembly), ``removed`` (in an older version, not a newer one), ``added``, ``r
 name removed and one with the same signature added in the same package and version, e.g.
 ``runtime.fastrand`` → ``runtime.cheaprand``), ``var-pull`` (no initial value), ``var-push``
 (initial value: a definition), ``push`` (a func with a body onto an existing std func, Go or
-assembly), ``method``, ``tagged`` (a pull in a file with ``//go:build go1.A && !go1.B``) and
-``nonexistent``.
+assembly), ``method``, ``tagged`` (a pull in a file with ``//go:build go1.A && !go1.B``),
+``nonexistent``, ``method-marked`` (a method its package marks with a bodiless declaration under
+another name, as reflect/badlinkname.go does), ``moved`` (a runtime-internal package path that
+exists in some versions only, e.g. ``Syscall6``), ``blocked-internal`` (blocked entries of
+``internal/sync``, ``crypto/internal/sysrand``, ``internal/weak``) and ``race`` (a
+``//go:build race`` file pulling the race runtime, built with ``-race``: ``Case.flags``).
 
 Targets are limited to packages every binary links (``runtime``) or that the case can import
 on every toolchain of the matrix (1.21–1.27): a pull of a symbol of a package missing from the
@@ -64,6 +68,7 @@ class Case:
     category: str
     target: str
     files: dict[str, str]
+    flags: tuple[str, ...] = ()  #: go build flags, e.g. ``-race`` for a race-only file
 
     def module(self) -> dict[str, str]:
         return {"go.mod": GOMOD, "main.go": MAIN, **self.files}
@@ -163,6 +168,7 @@ class _Writer:
         body: bool = False,
         value: bool = False,
         tag: str | None = None,
+        flags: tuple[str, ...] = (),
     ) -> Case:
         found = self.facts.newest_with(target)
         # Types are spelled only for symbols every toolchain of the matrix has: a type that a
@@ -210,7 +216,7 @@ class _Writer:
                 lines.append(f'\t_ "{imp}"')
         lines += [")", "", f"//go:linkname {local} {target}", decl, ""]
         lines += [f"func init() {{ sinks = append(sinks, {use}) }}", ""]
-        return Case(id, category, target, {"lnk.go": "\n".join(lines)})
+        return Case(id, category, target, {"lnk.go": "\n".join(lines)}, flags)
 
 
 def _alias(pkg: str) -> str:
@@ -362,12 +368,75 @@ def generate(
     cases.append(
         writer.case(f"nonexistent-{len(cases):03d}", "nonexistent", "runtime.lnkOracleNone")
     )
+    # Marks of every shape, moved packages and blocked entries of internal packages (issue 9).
+    marked_methods = pool(newest, lambda s: s.kind == "method" and PLATFORM in s.marked_platforms)
+    add("method-marked", _pick(rng, marked_methods, 6, taken))
+    add("moved", _moved(facts, rng, taken))
+    internal_blocked = sorted(
+        n
+        for v in versions
+        for n in w[v].blocked or {}
+        if n.startswith(_BLOCKED_INTERNAL) and (f := facts.newest_with(n)) and f[1].kind == "func"
+    )
+    add("blocked-internal", _pick(rng, internal_blocked, 6, taken))
+    # Configuration-gated files: a //go:build race file pulling what only the race build has,
+    # built with -race (the race runtime's entry points are assembly: 1.27 checks them).
+    raced = [n for n in _race_only(facts) if n not in taken]
+    add("race", _pick(rng, raced, 4, taken), tag="race", flags=("-race",))
     cases.append(
         writer.case(
             f"nonexistent-{len(cases):03d}", "nonexistent", "runtime.lnkOracleNoneV", object="var"
         )
     )
     return cases
+
+
+#: Packages whose blocked entries the sampler also takes, though no module can import them.
+_BLOCKED_INTERNAL = ("internal/sync.", "crypto/internal/sysrand.", "internal/weak.")
+#: Runtime-internal package trees every binary links, whose paths moved between versions.
+_RUNTIME_INTERNAL = ("runtime/internal/", "internal/runtime/")
+
+
+def _moved(facts: _Facts, rng: random.Random, taken: set[str]) -> list[str]:
+    """Funcs of runtime-internal packages whose path exists in some versions only (e.g.
+    ``Syscall6``: runtime/internal/syscall ≤ 1.22, internal/runtime/syscall 1.23–1.25,
+    internal/runtime/syscall/linux 1.26+), always including every ``Syscall6``."""
+    pool = []
+    for n in sorted({n for v in facts.versions for n in facts.names(v)}):
+        package = n.rpartition(".")[0]
+        if not package.startswith(_RUNTIME_INTERNAL) or package.split("/").count("internal") > 1:
+            continue  # internal/runtime/gc/internal/gen: a generator's library, never linked
+        present = [v for v in facts.versions if facts.w[v].is_std(package)]
+        if len(present) == len(facts.versions):
+            continue
+        found = facts.newest_with(n)
+        if found and found[1].kind == "func" and not found[1].generic:
+            pool.append(n)
+    syscall6 = [n for n in pool if n.endswith(".Syscall6")]
+    taken.update(syscall6)
+    return syscall6 + _pick(rng, pool, 6, taken)
+
+
+def _race_only(facts: _Facts) -> list[str]:
+    """Runtime funcs a Go pull finds on PLATFORM in every version's race build, not in the
+    plain build."""
+    out = []
+    for n in _race_names(facts):
+        ok = True
+        for v in facts.versions:
+            race = facts.w[v].variant("race").symbol(n)
+            plain = facts.sym(v, n)
+            if race is None or PLATFORM not in race.go_platforms or plain is not None:
+                ok = False
+                break
+        if ok:
+            out.append(n)
+    return out
+
+
+def _race_names(facts: _Facts) -> list[str]:
+    newest = facts.w[max(facts.versions)].variant("race")
+    return sorted(n for n in newest.names() if n.startswith("runtime.race"))
 
 
 class _NoSymbol:

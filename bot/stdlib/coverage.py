@@ -13,11 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.stdlib.facts import MANIFEST, registry_dir
+from bot.stdlib.facts import MANIFEST, FactsError, registry_dir
 
-
-class FactsError(RuntimeError):
-    """The standard-library facts are missing or unreadable: nothing can be judged against them."""
+__all__ = ["Coverage", "FactsError", "facts_coverage"]
 
 
 @dataclass(frozen=True)

@@ -26,25 +26,36 @@ API::
     facts.blocked                         # the whole map (None before 1.23)
     facts.builtin_ref("runtime.mapaccess1")  # ABI of a compiler builtin whose linknamed
                                           # references skip the linker's check (<= 1.23), or None
+    facts.platforms                       # the ports the facts cover: every port of the version
+    facts.variant("race")                 # the facts of `go build -race` (also msan, asan) on
+                                          # the ports supporting it (its .platforms)
+    window.platforms_for(23), window.ports(23)   # from the manifest, nothing decoded
+    ports(23)                             # every port of 1.23 (go tool dist list): Port(name,
+                                          # cgo, first_class, cgo_only, race, msan, asan)
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.golang.ports import Port
 from bot.golang.symbols import split_symbol
 from bot.resources import shipped
 from bot.stdlib import codec
 
 SymbolKind = Literal["func", "var", "method"]
 Platforms = frozenset[str]
+
+_EMPTY: Platforms = frozenset()
 
 REGISTRY = shipped("stdlib")
 MANIFEST = "MANIFEST.json"
@@ -53,6 +64,11 @@ MANIFEST = "MANIFEST.json"
 def registry_dir() -> Path:
     env = os.environ.get("LINKNAME_BOT_STDLIB")
     return Path(env) if env else REGISTRY
+
+
+class FactsError(RuntimeError):
+    """The standard-library facts are missing or unreadable: a loud failure, never "no facts"
+    (a review without them would pass pulls the linker refuses)."""
 
 
 def data_file_name(minor: int) -> str:
@@ -94,13 +110,39 @@ class Symbol:
         return sigs[0] if sigs else None
 
 
-class VersionFacts:
-    """The facts of one Go version, decoded symbol by symbol on demand."""
+class Common:
+    """The tables every version shares: symbol names (sorted), signatures, shame lists."""
 
     def __init__(self, document: Mapping[str, Any]) -> None:
+        self.names: list[str] = document["names"].split("\n")
+        self._signature_text: str = document["signatures"]
+        self.shame: list[list[str]] = document["shame"]
+
+    @cached_property
+    def signature_table(self) -> list[str]:
+        return self._signature_text.split("\n")
+
+
+class VersionFacts:
+    """The facts of one Go version, decoded symbol by symbol on demand.
+
+    ``platforms`` are the ports the facts cover (every port of the version); ``setting`` is
+    "" for a plain ``go build``, or the sanitizer (``race``, ``msan``, ``asan``) of a
+    ``variant``, whose ``platforms`` are the ports supporting it.
+    """
+
+    setting: str = ""
+
+    def __init__(self, document: Mapping[str, Any], common: Common | None = None) -> None:
+        """``document`` is standalone (``bot.stdlib.generate``), or a registry file whose rows
+        are aligned with the ``common`` tables (``codec.split``)."""
         self.go: str = document["go"]
         self.minor: int = document["minor"]
         self.platforms: tuple[str, ...] = tuple(document["platforms"])
+        self._order = self.platforms
+        self._set_masks: list[str] = document["sets"]
+        self._variant_docs: dict[str, Any] = document.get("variants") or {}
+        self._variants: dict[str, VersionFacts] = {}
         self.packages: frozenset[str] = frozenset(document["packages"])
         blocked = document["blocked"]
         self.blocked: dict[str, tuple[str, ...]] | None = (
@@ -112,31 +154,88 @@ class VersionFacts:
         self.builtin_refs: dict[str, int] | None = (
             None if builtins is None else {str(k): int(v) for k, v in builtins.items()}
         )
-        names = document["names"]
-        self._rows = dict(zip(names.split("\n"), document["rows"].split("\n"), strict=True))
-        self._signature_text: str = document["signatures"]
-        self._shame: list[list[str]] = document["shame"]
+        if common is None:
+            common = Common(document)
+        # Sorted names and their rows (an empty row: not in this version), looked up by
+        # bisection: no dict of every symbol to build at load time (the window's load is what
+        # a review waits for first). The names and tables are shared by every version.
+        self._common = common
+        self._names: list[str] = common.names
+        self._row_list: list[str] = document["rows"].split("\n")
+        if len(self._names) != len(self._row_list):
+            raise ValueError("names and rows differ in length")
+        #: A variant's rows that differ from the plain build's (None: absent there).
+        self._overlay: dict[str, str | None] = {}
+        self._shame: list[list[str]] = common.shame
         self._cache: dict[str, Symbol] = {}
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> VersionFacts:
-        return cls(codec.load(data))
+    def from_bytes(cls, data: bytes, common: Common | None = None) -> VersionFacts:
+        return cls(codec.load(data), common)
+
+    @property
+    def _signature_table(self) -> list[str]:
+        return self._common.signature_table
 
     @cached_property
-    def _signature_table(self) -> list[str]:
-        return self._signature_text.split("\n")
+    def _sets(self) -> list[Platforms]:
+        return [codec.unmask(m, self._order) for m in self._set_masks]
+
+    def _set(self, ref: str) -> Platforms:
+        return self._sets[int(ref)] if ref else _EMPTY
+
+    @property
+    def settings(self) -> tuple[str, ...]:
+        """The sanitizer builds with facts (``variant``)."""
+        return tuple(self._variant_docs)
+
+    def variant(self, setting: str) -> VersionFacts:
+        """The facts of ``go build -<setting>`` (race, msan, asan): the sanitizer's tag is on,
+        on the ports supporting it (``platforms``). KeyError for a build without facts."""
+        if not setting:
+            return self
+        facts = self._variants.get(setting)
+        if facts is None:
+            delta = self._variant_docs[setting]
+            facts = copy.copy(self)
+            facts.setting = setting
+            facts.platforms = tuple(delta["platforms"])
+            facts._cache = {}
+            facts._variants = {}
+            names, changed = delta["names"], delta["rows"]
+            facts._overlay = (
+                {
+                    name: None if row == "-" else row
+                    for name, row in zip(names.split("\n"), changed.split("\n"), strict=True)
+                }
+                if names
+                else {}
+            )
+            self._variants[setting] = facts
+        return facts
 
     def is_std(self, package: str) -> bool:
         return package in self.packages
 
+    def _row(self, name: str) -> str | None:
+        if name in self._overlay:
+            return self._overlay[name]
+        i = bisect_left(self._names, name)
+        if i < len(self._names) and self._names[i] == name:
+            return self._row_list[i] or None
+        return None
+
     def __contains__(self, name: object) -> bool:
-        return name in self._rows
+        return isinstance(name, str) and self._row(name) is not None
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return sum(1 for _ in self.names())
 
     def names(self) -> Iterator[str]:
-        return iter(self._rows)
+        if not self._overlay:
+            return (n for n, row in zip(self._names, self._row_list, strict=True) if row)
+        every = sorted(set(self._names) | set(self._overlay))
+        return (n for n in every if self._row(n) is not None)
 
     def blocked_for(self, name: str) -> tuple[str, ...] | None:
         return self.blocked.get(name) if self.blocked is not None else None
@@ -147,7 +246,7 @@ class VersionFacts:
     def symbol(self, name: str) -> Symbol | None:
         s = self._cache.get(name)
         if s is None:
-            row = self._rows.get(name)
+            row = self._row(name)
             if row is None:
                 return None
             s = self._cache[name] = self._decode(name, row)
@@ -155,14 +254,13 @@ class VersionFacts:
 
     def _decode(self, name: str, row: str) -> Symbol:
         f = row.split("|") + [""] * 10
-        order = self.platforms
-        exists, go, body, asm, asm_internal, marked, std = (codec.unmask(x, order) for x in f[1:8])
+        exists, go, body, asm, asm_internal, marked, std = (self._set(x) for x in f[1:8])
         sigs: list[tuple[str, Platforms]] = []
         if f[9]:
             table = self._signature_table
             for part in f[9].split(","):
-                index, _, plats = part.partition(":")
-                sigs.append((table[int(index)], codec.unmask(plats, order) if plats else go))
+                index, colon, plats = part.partition(":")
+                sigs.append((table[int(index)], self._set(plats) if colon else go))
         kind: SymbolKind = "func" if f[0] == "f" else "var" if f[0] == "v" else "method"
         return Symbol(
             name=name,
@@ -183,18 +281,42 @@ class VersionFacts:
 
 #: Decoded facts shared by every window of the process (the App reviews many PRs), keyed by
 #: the file's identity and the hash its manifest promises: a regenerated file is read again.
-_DECODED: dict[tuple[str, int, int, str], VersionFacts] = {}
+_DECODED: dict[tuple[str, int, int, str], Any] = {}
 
 
-def _read_facts(path: Path, entry: Mapping[str, Any]) -> VersionFacts:
-    st = path.stat()
-    key = (str(path), st.st_mtime_ns, st.st_size, str(entry["sha256"]))
-    facts = _DECODED.get(key)
-    if facts is None:
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise ValueError(f"{entry['file']}: content does not match {MANIFEST}")
-        facts = _DECODED[key] = VersionFacts.from_bytes(data)
+def _read(path: Path, sha256: str, decode: Callable[[bytes], Any]) -> Any:
+    try:
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size, sha256)
+        value = _DECODED.get(key)
+        if value is None:
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != sha256:
+                raise FactsError(
+                    f"standard-library facts unreadable: {path}: content does not match {MANIFEST}"
+                )
+            value = _DECODED[key] = decode(data)
+    except FactsError:
+        raise
+    except (OSError, ValueError, KeyError, EOFError) as e:
+        raise FactsError(f"standard-library facts unreadable: {path}: {e}") from e
+    return value
+
+
+def _read_common(directory: Path, manifest: Mapping[str, Any]) -> Common:
+    entry = manifest.get("common")
+    if not isinstance(entry, dict):
+        raise FactsError(f"standard-library facts unreadable: {directory / MANIFEST}: no common")
+    common: Common = _read(
+        directory / entry["file"], str(entry["sha256"]), lambda b: Common(codec.load(b))
+    )
+    return common
+
+
+def _read_facts(path: Path, entry: Mapping[str, Any], common: Common) -> VersionFacts:
+    facts: VersionFacts = _read(
+        path, str(entry["sha256"]), lambda b: VersionFacts.from_bytes(b, common)
+    )
     return facts
 
 
@@ -217,7 +339,8 @@ class Window(Mapping[int, VersionFacts]):
             if minor not in self._versions:
                 raise KeyError(minor)
             entry = self.manifest["versions"][str(minor)]
-            facts = self._loaded[minor] = _read_facts(self.directory / entry["file"], entry)
+            common = _read_common(self.directory, self.manifest)
+            facts = self._loaded[minor] = _read_facts(self.directory / entry["file"], entry, common)
         return facts
 
     def __iter__(self) -> Iterator[int]:
@@ -226,13 +349,71 @@ class Window(Mapping[int, VersionFacts]):
     def __len__(self) -> int:
         return len(self._versions)
 
+    def platforms_for(self, minor: int) -> tuple[str, ...]:
+        """The ports the facts of Go 1.``minor`` cover, from the manifest (nothing decoded)."""
+        return _covered(self.manifest, minor)
+
+    def ports(self, minor: int) -> tuple[Port, ...]:
+        """Every port of Go 1.``minor`` (``go tool dist list``), with its flags."""
+        return _ports(self.manifest, minor)
+
+    def check_files(self) -> None:
+        """FactsError unless every version's data file exists (without decoding it)."""
+        files = [("the tables of every version", self.manifest.get("common", {}).get("file"))]
+        files += [(f"Go 1.{m}", self.manifest["versions"][str(m)]["file"]) for m in self._versions]
+        for what, name in files:
+            path = self.directory / str(name)
+            if not path.is_file():
+                raise FactsError(f"standard-library facts for {what} missing: {path}")
+
 
 StdlibWindow = Mapping[int, VersionFacts]
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
-    manifest: dict[str, Any] = json.loads((directory / MANIFEST).read_text())
+    """The manifest; FactsError when it is missing or unreadable."""
+    path = directory / MANIFEST
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text())
+        if not isinstance(manifest.get("versions"), dict):
+            raise ValueError("no versions")
+    except FileNotFoundError:
+        raise FactsError(
+            f"standard-library facts not found: {path} is missing (regenerate them with "
+            "`make registry`, or point LINKNAME_BOT_STDLIB at a registry directory)"
+        ) from None
+    except (OSError, ValueError) as e:
+        raise FactsError(f"standard-library facts unreadable: {path}: {e}") from e
     return manifest
+
+
+def _entry(manifest: Mapping[str, Any], minor: int) -> Mapping[str, Any]:
+    entry = manifest["versions"].get(str(minor))
+    if entry is None:
+        raise KeyError(f"no standard-library facts for Go 1.{minor}")
+    return entry  # type: ignore[no-any-return]
+
+
+def _covered(manifest: Mapping[str, Any], minor: int) -> tuple[str, ...]:
+    entry = _entry(manifest, minor)
+    return tuple(entry.get("platforms") or manifest.get("platforms") or ())
+
+
+def _ports(manifest: Mapping[str, Any], minor: int) -> tuple[Port, ...]:
+    entry = _entry(manifest, minor)
+    return tuple(Port.from_flags(n, f) for n, f in sorted((entry.get("ports") or {}).items()))
+
+
+def ports(minor: int, directory: Path | None = None) -> tuple[Port, ...]:
+    """Every port ``go tool dist list`` of Go 1.``minor`` prints, each with ``cgo_only`` (a plain
+    build links externally: it needs cgo), ``cgo``, ``first_class`` and the sanitizers it
+    supports (``race``, ``msan``, ``asan``). Read from the manifest: nothing is decoded."""
+    return _ports(read_manifest(directory if directory is not None else registry_dir()), minor)
+
+
+def platforms_with_facts(minor: int, directory: Path | None = None) -> tuple[str, ...]:
+    """The ports the facts of Go 1.``minor`` cover (``VersionFacts.platforms``)."""
+    return _covered(read_manifest(directory if directory is not None else registry_dir()), minor)
 
 
 def available_versions(directory: Path | None = None) -> tuple[int, ...]:

@@ -9,9 +9,21 @@ left out. Files are selected per platform with the project's own build-constrain
 ``.s`` files by the same file-name and ``//go:build`` rules, for a plain ``go build`` of that
 toolchain (``default_build``): ``race``, ``asan``, ``msan``, ``purego`` and custom tags are off,
 ``goexperiment.*`` follow the version's baseline, and only ``cgo`` (and baseline flags computed
-per platform) may be on or off.
+per platform) may be on or off. Every port ``go tool dist list`` prints is covered
+(``bot.stdlib.ports``), and the sanitizer builds (``-race``, ``-msan``, ``-asan``: the tag on)
+on the ports supporting them, each file read and parsed once for all of them.
 
 Declarations are read with the project's own parser; signatures are its canonical text.
+
+Marks (``cmd/link``'s ``checkLinkname`` admits a pull of a std symbol whose definition carries
+the linkname flag): cmd/compile's noder (``reader.linkname``) sets the flag on the LSym named by
+every ``//go:linkname`` (``//go:linknamestd``) of the package being compiled, and LSyms are
+shared by name. So a symbol is marked on the platforms where any directive of the package that
+defines it names it: an export (one argument), a push, or a bodiless declaration under any
+local name, for funcs and methods (reflect/badlinkname.go: ``//go:linkname
+badlinkname_rtype_Align reflect.(*rtype).Align``). A bodiless declaration of an assembly
+function marks it through its ABI wrapper (``ssagen/abi.go``). A directive naming another
+package's symbol flags only the reference, never that package's definition.
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ import json
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +43,8 @@ from bot.golang.source import GoFile, package_clause, read_file
 from bot.golang.symbols import split_symbol, symbol_prefix
 from bot.stdlib import codec
 from bot.stdlib.asm import asm_symbols
-from bot.versions import DEFAULT_PLATFORMS, parse_version
+from bot.stdlib.ports import SANITIZERS, read_ports
+from bot.versions import parse_version
 
 Plats = frozenset[str]
 _SKIP_PACKAGES = frozenset(("builtin", "unsafe"))
@@ -118,20 +131,40 @@ class _Collector:
             (s.std if std else s.marked).update(plats)
 
 
-def generate(goroot: Path, platforms: Sequence[str] = DEFAULT_PLATFORMS) -> dict[str, Any]:
-    """The facts document of the GOROOT's Go version (see ``bot.stdlib.codec``)."""
+@dataclass(frozen=True)
+class _Variant:
+    """One build the facts describe: the plain ``go build`` (``setting`` "") or ``-race``,
+    ``-msan``, ``-asan`` on the ports that support it (the sanitizer's tag on)."""
+
+    setting: str
+    ports: tuple[str, ...]
+    build: DefaultBuild
+
+
+def generate(goroot: Path, platforms: Sequence[str] | None = None) -> dict[str, Any]:
+    """The facts document of the GOROOT's Go version (see ``bot.stdlib.codec``): every port
+    ``go tool dist list`` prints, or ``platforms``."""
     go = source_version(goroot)
     minor = parse_version(go)
-    order = tuple(sorted(platforms))
+    ports = read_ports(goroot)
+    order = tuple(sorted(platforms if platforms is not None else (p.name for p in ports)))
     src = goroot / "src"
-    out = _Collector()
-    packages: list[str] = []
     build = default_build(goroot)
+    variants = [_Variant("", order, build)]
+    for setting in SANITIZERS:
+        supported = tuple(p.name for p in ports if p.supports(setting) and p.name in order)
+        if supported:
+            on = DefaultBuild(on=build.on | {setting}, free=build.free)
+            variants.append(_Variant(setting, supported, on))
+    outs = {v.setting: _Collector() for v in variants}
+    packages: list[str] = []
     for import_path, directory, names in _package_dirs(src):
-        if _read_package(out, import_path, directory, names, minor, order, build):
+        if _read_package(outs, variants, import_path, directory, names, minor):
             packages.append(import_path)
     blocked = read_blocked(goroot)
-    return _document(go, minor, order, sorted(packages), out, blocked, read_builtin_refs(goroot))
+    return _document(
+        go, minor, order, sorted(packages), outs, variants, blocked, read_builtin_refs(goroot)
+    )
 
 
 _BASELINE = re.compile(r"baseline := goexperiment\.Flags\{(.*?)\n\t\}", re.S)
@@ -165,17 +198,16 @@ def _package_dirs(src: Path) -> Iterator[tuple[str, Path, list[str]]]:
 
 
 def _read_package(
-    out: _Collector,
+    outs: dict[str, _Collector],
+    variants: Sequence[_Variant],
     import_path: str,
     directory: Path,
     names: list[str],
     minor: int,
-    order: tuple[str, ...],
-    build: DefaultBuild,
 ) -> bool:
-    """Add one package's symbols; False if it is not a library package of the standard library."""
-    go_files: list[tuple[str, bytes, str, Plats]] = []
-    asm_files: list[tuple[str, Plats]] = []
+    """Add one package's symbols to each variant's collector; False if it is not a library
+    package of the standard library. Each file is read and parsed once."""
+    sources: list[tuple[str, bytes, str, bool]] = []
     for name in names:
         is_go = name.endswith(".go") and not name.endswith("_test.go")
         if not (is_go or name.endswith(".s")):
@@ -185,28 +217,44 @@ def _read_package(
         expr = build_header(text).expr
         if expr is not None and _IGNORE.search(expr):
             continue
-        as_go = name if is_go else name[:-2] + ".go"
-        configs = file_configs(as_go, text, (minor,), order, default_build=build)
-        plats = frozenset(p for _, p in configs)
-        if not plats:
-            continue
-        if is_go:
-            go_files.append((name, data, text, plats))
-        else:
-            asm_files.append((text, plats))
-    clauses = {name: package_clause(data) for name, data, _, _ in go_files}
+        sources.append((name, data, text, is_go))
+    per_variant: list[tuple[_Variant, list[tuple[str, Plats]]]] = []
+    for variant in variants:
+        built = []
+        for name, _, text, is_go in sources:
+            as_go = name if is_go else name[:-2] + ".go"
+            configs = file_configs(
+                as_go, text, (minor,), variant.ports, default_build=variant.build
+            )
+            plats = frozenset(p for _, p in configs)
+            if plats:
+                built.append((name, plats))
+        per_variant.append((variant, built))
+    by_name = {name: (data, text, is_go) for name, data, text, is_go in sources}
+    plain_go = [n for n, _ in per_variant[0][1] if by_name[n][2]]
+    clauses = {n: package_clause(by_name[n][0]) for n in plain_go}
     counts = Counter(c for c in clauses.values() if c is not None and not c.endswith("_test"))
     if not counts:
         return False
     package = counts.most_common(1)[0][0]
     if package == "main":
         return False
-    files = [
-        _File(name, plats, read_file(f"{import_path}/{name}", data, import_path), text)
-        for name, data, text, plats in go_files
-        if clauses[name] == package
-    ]
-    _add_package(out, import_path, files, asm_files)
+    parsed: dict[str, GoFile] = {}
+    for variant, built in per_variant:
+        files = []
+        asm_files = []
+        for name, plats in built:
+            data, text, is_go = by_name[name]
+            if not is_go:
+                asm_files.append((text, plats))
+                continue
+            clause = clauses[name] if name in clauses else package_clause(data)
+            if clause != package:
+                continue
+            if name not in parsed:
+                parsed[name] = read_file(f"{import_path}/{name}", data, import_path)
+            files.append(_File(name, plats, parsed[name], text))
+        _add_package(outs[variant.setting], import_path, files, asm_files)
     return True
 
 
@@ -247,6 +295,12 @@ def _add_package(
         if here:
             out.declare(link.target, kind, here, sig, False, False, False)
             out.mark(link.target, here, link.std)
+        if split_symbol(link.target)[0] == import_path:
+            # A bodiless declaration under another local name whose target this package
+            # defines (reflect/badlinkname.go: ``//go:linkname badlinkname_rtype_Align
+            # reflect.(*rtype).Align``): the compiler sets the linkname flag on the LSym of
+            # that name (noder's ``reader.linkname``), which is the definition's own LSym.
+            out.mark(link.target, plats, link.std)
     for f in files:
         for name, shame in _shame_lists(f.parsed.package_path, f.text):
             if name in out.symbols:
@@ -359,29 +413,37 @@ def _document(
     minor: int,
     order: tuple[str, ...],
     packages: list[str],
-    out: _Collector,
+    outs: dict[str, _Collector],
+    variants: Sequence[_Variant],
     blocked: dict[str, list[str]] | None,
     builtin_refs: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    sig_index: dict[str, int] = {}
-    shame_index: dict[tuple[str, ...], int] = {}
+    tables = _Tables(order)
+    plain = outs[""].symbols
     rows: dict[str, str] = {}
-    for name in sorted(out.symbols):
-        s = out.symbols[name]
-        exists = frozenset(s.go | s.asm)
-        if not exists or not split_symbol(name)[0]:
+    for name in sorted(plain):
+        if not split_symbol(name)[0]:
             continue
-        fields = [
-            codec.kind_char(s.kind),
-            *(
-                codec.mask(frozenset(x), order)
-                for x in (exists, s.go, s.body, s.asm, s.asm_internal, s.marked, s.std)
-            ),
-            "g" if s.generic else "",
-            _signatures(s, order, sig_index),
-            _index(tuple(sorted(s.shame)), shame_index) if s.shame else "",
-        ]
-        rows[name] = "|".join(fields).rstrip("|")
+        row = tables.row(plain[name])
+        if row is not None:
+            rows[name] = row
+    deltas: dict[str, Any] = {}
+    for variant in variants[1:]:
+        ports = frozenset(variant.ports)
+        other = outs[variant.setting].symbols
+        delta: dict[str, str] = {}
+        for name in sorted(set(plain) | set(other)):
+            if not split_symbol(name)[0]:
+                continue
+            merged = _merge(plain.get(name), other.get(name), ports)
+            row = tables.row(merged)
+            if row != rows.get(name):
+                delta[name] = "-" if row is None else row
+        deltas[variant.setting] = {
+            "platforms": list(variant.ports),
+            "names": "\n".join(delta),
+            "rows": "\n".join(delta.values()),
+        }
     return {
         "format": codec.FORMAT,
         "go": go,
@@ -390,11 +452,96 @@ def _document(
         "packages": packages,
         "blocked": blocked,
         "builtin_refs": builtin_refs,
+        "sets": list(tables.sets),
         "names": "\n".join(rows),
         "rows": "\n".join(rows.values()),
-        "signatures": "\n".join(sig.replace("\n", " ") for sig in sig_index),
-        "shame": [list(k) for k in shame_index],
+        "signatures": "\n".join(sig.replace("\n", " ") for sig in tables.signatures),
+        "shame": [list(k) for k in tables.shame],
+        "variants": deltas,
     }
+
+
+_SET_FIELDS = ("go", "body", "asm", "asm_internal", "marked", "std")
+
+
+def _merge(plain: _Symbol | None, other: _Symbol | None, ports: frozenset[str]) -> _Symbol:
+    """The symbol as a variant build sees it: ``other`` on the variant's ``ports``, ``plain``
+    elsewhere (where the variant's build is impossible, the plain facts stand)."""
+    base = other if other is not None else plain
+    assert base is not None
+    m = _Symbol(base.kind)
+    for f in _SET_FIELDS:
+        kept = getattr(plain, f) - ports if plain is not None else set()
+        setattr(m, f, kept | (getattr(other, f) if other is not None else set()))
+    if plain is not None:
+        for p, sigs in plain.sigs.items():
+            if p not in ports:
+                m.sigs[p] |= sigs
+        m.own_sigs |= plain.own_sigs
+        m.shame |= plain.shame
+    if other is not None:
+        for p, sigs in other.sigs.items():
+            m.sigs[p] |= sigs
+        m.own_sigs |= other.own_sigs
+        m.shame |= other.shame
+    m.generic = any(s is not None and s.generic for s in (plain, other))
+    return m
+
+
+class _Tables:
+    """The shared tables of one document: platform sets, signatures, shame lists."""
+
+    def __init__(self, order: tuple[str, ...]) -> None:
+        self.order = order
+        self.set_index: dict[str, int] = {}
+        self.sig_index: dict[str, int] = {}
+        self.shame_index: dict[tuple[str, ...], int] = {}
+
+    @property
+    def sets(self) -> Iterable[str]:
+        return self.set_index
+
+    @property
+    def signatures(self) -> Iterable[str]:
+        return self.sig_index
+
+    @property
+    def shame(self) -> Iterable[tuple[str, ...]]:
+        return self.shame_index
+
+    def set_ref(self, platforms: Iterable[str]) -> str:
+        mask = codec.mask(frozenset(platforms), self.order)
+        return _index(mask, self.set_index) if mask else ""
+
+    def row(self, s: _Symbol) -> str | None:
+        exists = frozenset(s.go | s.asm)
+        if not exists:
+            return None
+        fields = [
+            codec.kind_char(s.kind),
+            *(
+                self.set_ref(x)
+                for x in (exists, s.go, s.body, s.asm, s.asm_internal, s.marked, s.std)
+            ),
+            "g" if s.generic else "",
+            self._signatures(s),
+            _index(tuple(sorted(s.shame)), self.shame_index) if s.shame else "",
+        ]
+        return "|".join(fields).rstrip("|")
+
+    def _signatures(self, s: _Symbol) -> str:
+        by_sig: dict[str, set[str]] = defaultdict(set)
+        for platform, sigs in s.sigs.items():
+            for sig in sigs:
+                by_sig[sig].add(platform)
+        if not by_sig:
+            return ""
+        if len(by_sig) == 1 and next(iter(by_sig.values())) == s.go:
+            return _index(next(iter(by_sig)), self.sig_index)
+        return ",".join(
+            f"{_index(sig, self.sig_index)}:{self.set_ref(p)}"
+            for sig, p in sorted(by_sig.items(), key=lambda kv: (kv[0] not in s.own_sigs, kv[0]))
+        )
 
 
 def _index(key: Any, table: dict[Any, int]) -> str:
@@ -403,45 +550,66 @@ def _index(key: Any, table: dict[Any, int]) -> str:
     return str(table[key])
 
 
-def _signatures(s: _Symbol, order: tuple[str, ...], table: dict[str, int]) -> str:
-    by_sig: dict[str, set[str]] = defaultdict(set)
-    for platform, sigs in s.sigs.items():
-        for sig in sigs:
-            by_sig[sig].add(platform)
-    if not by_sig:
-        return ""
-    if len(by_sig) == 1 and next(iter(by_sig.values())) == s.go:
-        return _index(next(iter(by_sig)), table)
-    return ",".join(
-        f"{_index(sig, table)}:{codec.mask(frozenset(p), order)}"
-        for sig, p in sorted(by_sig.items(), key=lambda kv: (kv[0] not in s.own_sigs, kv[0]))
-    )
-
-
 def build_registry(
-    goroots: Sequence[Path], out: Path, platforms: Sequence[str] = DEFAULT_PLATFORMS
+    goroots: Sequence[Path], out: Path, platforms: Sequence[str] | None = None
 ) -> dict[str, Any]:
-    """Write one data file per GOROOT into ``out`` and update ``MANIFEST.json``."""
+    """Generate the facts of each GOROOT (every port of its version unless ``platforms`` is
+    given) into ``out``: the tables every version shares (``codec.COMMON``), one data file per
+    version, and ``MANIFEST.json``. Versions already in ``out`` and not regenerated are kept
+    (re-encoded against the new shared tables); unreadable ones are dropped."""
     from bot.stdlib.facts import MANIFEST, data_file_name
 
     out.mkdir(parents=True, exist_ok=True)
     path = out / MANIFEST
-    manifest: dict[str, Any] = (
-        json.loads(path.read_text()) if path.exists() else {"format": codec.FORMAT}
-    )
-    versions: dict[str, Any] = manifest.setdefault("versions", {})
-    manifest["platforms"] = sorted(platforms)
+    manifest: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    documents: dict[int, dict[str, Any]] = {}
+    entries: dict[str, Any] = {}
+    for minor, document in _kept(out, manifest).items():
+        documents[minor] = document
+        entries[str(minor)] = manifest["versions"][str(minor)]
     for goroot in goroots:
         document = generate(goroot, platforms)
-        data = codec.dump(document)
-        name = data_file_name(document["minor"])
-        (out / name).write_bytes(data)
-        versions[str(document["minor"])] = {
+        documents[document["minor"]] = document
+        entries[str(document["minor"])] = {
             "go": document["go"],
+            "ports": {p.name: p.flags() for p in read_ports(goroot)},
+        }
+    common, versions = codec.split(documents)
+    data = codec.dump(common)
+    (out / codec.COMMON).write_bytes(data)
+    manifest = {
+        "format": codec.FORMAT,
+        "common": {"file": codec.COMMON, "sha256": hashlib.sha256(data).hexdigest()},
+        "versions": {},
+    }
+    for minor, version in sorted(versions.items()):
+        data = codec.dump(version)
+        name = data_file_name(minor)
+        (out / name).write_bytes(data)
+        manifest["versions"][str(minor)] = {
+            **entries[str(minor)],
             "file": name,
             "sha256": hashlib.sha256(data).hexdigest(),
-            "symbols": document["names"].count("\n") + 1,
+            "symbols": sum(1 for row in version["rows"].split("\n") if row),
+            "platforms": version["platforms"],
         }
-    manifest["versions"] = dict(sorted(versions.items(), key=lambda kv: int(kv[0])))
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
+
+
+def _kept(out: Path, manifest: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
+    """The standalone documents of the versions already in ``out`` (format 2 only)."""
+    if manifest.get("format") != codec.FORMAT or "common" not in manifest:
+        return {}
+    try:
+        common = codec.load((out / manifest["common"]["file"]).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    kept = {}
+    for minor, entry in manifest.get("versions", {}).items():
+        try:
+            version = codec.load((out / entry["file"]).read_bytes())
+            kept[int(minor)] = codec.join(common, version)
+        except (OSError, ValueError, KeyError):
+            continue
+    return kept

@@ -17,7 +17,7 @@ A port of ``(*Loader).checkLinkname`` (cmd/link/internal/loader) over the genera
      ``runtime.mapaccess1``, ``runtime.asanwrite``) is referenced by builtin index; 1.24's
      ``NumberSyms`` exempts linknamed references (``!rs.IsLinkname()``). The facts carry the
      list where the exemption is missing (``VersionFacts.builtin_ref``).
-2. A ``blockedLinknames`` entry admits only the packages it lists (1.27: also their frozen
+2. A ``blockedLinknames`` entry admits only the packages it lists (1.24+: also their frozen
    ``crypto/internal/fips140/vX.Y.Z/...`` copies).
 3. A reference from the symbol's own package is allowed.
 4. 1.23–1.26: a symbol defined in assembly is never checked (measured: also ``<ABIInternal>``
@@ -99,7 +99,7 @@ def verdict(
             return Verdict("builtin")
     blocked = facts.blocked_for(symbol.name)
     if blocked is not None:
-        if referrer in blocked or (minor >= 27 and _fips_unfrozen(referrer) in blocked):
+        if referrer in blocked or (minor >= 24 and _fips_unfrozen(referrer) in blocked):
             return Verdict("listed", blocked)
         return Verdict("blocked", blocked)
     if minor < 23:

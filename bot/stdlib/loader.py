@@ -6,6 +6,10 @@ from bot.golang.symbols import split_symbol
 from bot.stdlib.facts import StdlibWindow, Symbol, available_versions, load_window
 from bot.stdlib.linker import verdict
 from bot.stdlib.query import StdQuery
+from bot.versions import DEFAULT_PLATFORMS
+
+#: The platforms a registry entry is judged on first: those the facts used to cover alone.
+_DEFAULT = frozenset(DEFAULT_PLATFORMS)
 
 
 class WindowQuery:
@@ -26,18 +30,21 @@ class WindowQuery:
         return self._symbol(symbol, version) is not None
 
     def pullable(self, symbol: str, version: int, from_package: str) -> bool:
-        """It exists and the linker admits the pull on every platform where it exists."""
+        """It exists and the linker admits the pull on every default platform where it exists
+        (on every port where it exists, if none of them has it)."""
         s = self._symbol(symbol, version)
         if s is None:
             return False
         facts = self.window[version]
-        return all(not verdict(facts, s, p, from_package).refused for p in s.platforms)
+        ports = (s.platforms & _DEFAULT) or s.platforms
+        return all(not verdict(facts, s, p, from_package).refused for p in ports)
 
     def signature(self, symbol: str, version: int) -> str | None:
         s = self._symbol(symbol, version)
         if s is None:
             return None
-        return next((sig for p in sorted(s.platforms) if (sig := s.signature(p))), None)
+        ports = sorted(s.platforms & _DEFAULT) + sorted(s.platforms - _DEFAULT)
+        return next((sig for p in ports if (sig := s.signature(p))), None)
 
     def hall_of_shame(self, symbol: str, version: int) -> tuple[str, ...]:
         s = self._symbol(symbol, version)
@@ -45,13 +52,15 @@ class WindowQuery:
 
 
 def load_stdlib(versions: tuple[int, ...]) -> tuple[StdlibWindow, StdQuery] | None:
-    """Facts for the ``versions`` the registry has; None when it has none of them."""
-    try:
-        known = set(available_versions())
-    except FileNotFoundError:
-        return None
+    """Facts for the ``versions`` the registry has; None when it has none of them.
+
+    Missing or unreadable facts raise ``FactsError`` (never "no facts": a review without them
+    would pass pulls the linker refuses); each wanted data file must exist.
+    """
+    known = set(available_versions())
     wanted = tuple(v for v in versions if v in known)
     if not wanted:
         return None
     window = load_window(wanted)
+    window.check_files()
     return window, WindowQuery(window)

@@ -321,3 +321,11 @@ def test_blocked_names_refused_before_definition_lookup(minor: int) -> None:
 @pytest.mark.parametrize("minor", [m for m in MATRIX if m not in (25, 27)])
 def test_blocked_names_refused_before_definition_lookup_matrix(minor: int) -> None:
     _check_blocked_by_name(minor)
+
+
+def test_moved_package_is_undefined_even_in_a_one_version_window() -> None:
+    """The registry's shared names tell that runtime/internal/syscall was std (≤ 1.22)."""
+    files = _syscall6_case("runtime/internal/syscall.Syscall6")
+    ws = Workspace({p: t.encode() for p, t in files.items()})
+    report = analyse(ws, (27,), (PLATFORM,), stdlib={27: W[27]})
+    assert [f.rule for f in report.findings if f.severity is Severity.ERROR] == ["undefined-target"]

@@ -51,6 +51,7 @@ def check_links(
             split_symbol(d.target)[0] not in std_packages
             and not any(d.target in stdlib[v] for v in stdlib)
             and not any(stdlib[v].blocked_for(d.target) is not None for v in stdlib)
+            and not any(stdlib[v].in_any_version(d.target) for v in stdlib)
         ):
             continue
         for setting, configs in _by_build(d, stdlib, sources).items():

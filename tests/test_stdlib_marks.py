@@ -278,3 +278,54 @@ def test_moved_syscall6_agrees_with_go_build(minor: int) -> None:
 @pytest.mark.parametrize("minor", [m for m in MATRIX if m not in (22, 23, 26)])
 def test_moved_syscall6_agrees_with_go_build_matrix(minor: int) -> None:
     _check_moved(minor)
+
+
+#: Blocked names the linker refuses before it looks for a definition: one pushed by runtime to
+#: an external test package (1.25+), one defined on darwin only (1.26+, pulled on linux).
+BLOCKED_BY_NAME = (
+    ("sync_test.runtime_blockUntilEmptyCleanupQueue", "func(timeout int64) bool"),
+    ("internal/cpu.sysctlbynameBytes", "func(name []byte) []byte"),
+)
+
+
+def _blocked_case(target: str, signature: str) -> dict[str, str]:
+    params = signature[len("func") :]
+    main = (
+        'package main\n\nimport _ "unsafe"\n\n'
+        f"//go:linkname blocked {target}\nfunc blocked{params}\n\n"
+        "var sink any = blocked\n\nfunc main() { println(sink != nil) }\n"
+    )
+    return {"go.mod": "module example.com/m\n\ngo 1.21\n", "main.go": main}
+
+
+def _check_blocked_by_name(minor: int) -> None:
+    for target, signature in BLOCKED_BY_NAME:
+        files = _blocked_case(target, signature)
+        with tempfile.TemporaryDirectory(prefix="blocked-name-") as t:
+            root = Path(t)
+            _module(files, root)
+            build = _go(minor, ["build", "-o", "/dev/null", "."], root)
+        got = _link_outcome(build.stdout + build.stderr, build.returncode)
+        errors = _errors(files, minor)
+        predicted = errors[0].split(":")[0] if errors else "ok"
+        assert got == predicted, (minor, target, got, errors)
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("minor", [25, 27])
+def test_blocked_names_refused_before_definition_lookup(minor: int) -> None:
+    _check_blocked_by_name(minor)
+
+
+@pytest.mark.matrix
+@pytest.mark.parametrize("minor", [m for m in MATRIX if m not in (25, 27)])
+def test_blocked_names_refused_before_definition_lookup_matrix(minor: int) -> None:
+    _check_blocked_by_name(minor)
+
+
+def test_moved_package_is_undefined_even_in_a_one_version_window() -> None:
+    """The registry's shared names tell that runtime/internal/syscall was std (≤ 1.22)."""
+    files = _syscall6_case("runtime/internal/syscall.Syscall6")
+    ws = Workspace({p: t.encode() for p, t in files.items()})
+    report = analyse(ws, (27,), (PLATFORM,), stdlib={27: W[27]})
+    assert [f.rule for f in report.findings if f.severity is Severity.ERROR] == ["undefined-target"]

@@ -17,6 +17,7 @@ from bot.findings import Finding, Report, Severity
 from bot.golang.constraints import setting_phrase
 from bot.golang.gomod import GoMod, parse_gomod
 from bot.golang.source import package_clause
+from bot.golang.symbols import split_symbol
 from bot.stdlib.facts import StdlibWindow
 from bot.versions import DEFAULT_PLATFORMS, Config, default_window, parse_version
 
@@ -152,6 +153,12 @@ def analyse(
     std_packages: frozenset[str] | None = None
     if stdlib is not None:
         std_packages = frozenset().union(*(stdlib[v].packages for v in stdlib))
+        # A package some registry version has is std even where the window lacks it (moved).
+        std_packages |= {
+            split_symbol(d.target)[0]
+            for d in report.directives
+            if any(stdlib[v].in_any_version(d.target) for v in stdlib)
+        }
         # Link- and type-level rules where the facts describe the port, a notice elsewhere.
         judged, unchecked = split_by_facts(report.directives, stdlib)
         report.findings += unchecked

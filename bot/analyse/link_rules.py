@@ -59,8 +59,11 @@ def check_links(
     for d in directives:
         if d.kind not in ("pull", "push") or d.object is None or not d.configs:
             continue
-        if split_symbol(d.target)[0] not in std_packages and not any(
-            d.target in stdlib[v] for v in stdlib
+        if (
+            split_symbol(d.target)[0] not in std_packages
+            and not any(d.target in stdlib[v] for v in stdlib)
+            and not any(stdlib[v].blocked_for(d.target) is not None for v in stdlib)
+            and not any(stdlib[v].in_any_version(d.target) for v in stdlib)
         ):
             continue
         here = d.target in defined_here
@@ -144,9 +147,15 @@ class _Check:
     def _judge(self, facts: VersionFacts, sym: Symbol | None, config: Config) -> None:
         d, p = self.d, config[1]
         if d.kind == "pull":
+            found = sym is not None and p in _pullable_on(sym, d.object == "func")
+            blocked = facts.blocked_for(d.target)
+            if not found and blocked is not None and d.package not in blocked:
+                # cmd/link checks blockedLinknames by name, before it looks for a definition
+                self.verdicts[config] = Verdict("blocked", blocked)
+                return
             if sym is None and self.defined_here:
                 return  # a body pushed under this name elsewhere in the repository defines it
-            if sym is None or p not in _pullable_on(sym, d.object == "func"):
+            if sym is None or not found:
                 self.missing.add(config)
                 if sym is not None and sym.kind == "var" and d.object == "func":
                     self._compare(sym, config)  # also say it is a var

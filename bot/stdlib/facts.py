@@ -225,6 +225,13 @@ class VersionFacts:
             return self._row_list[i] or None
         return None
 
+    def in_any_version(self, name: str) -> bool:
+        """Some version of the registry has the symbol (the names are shared): a standard-library
+        symbol even where this version lacks it, e.g. a package that moved
+        (``runtime/internal/syscall.Syscall6`` ≤ 1.22)."""
+        i = bisect_left(self._names, name)
+        return i < len(self._names) and self._names[i] == name
+
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self._row(name) is not None
 

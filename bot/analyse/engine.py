@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -11,10 +12,12 @@ from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
 from bot.analyse.link_rules import check_links
 from bot.analyse.package import MARKER, Package, SourceFile, group_packages
+from bot.analyse.signature_rules import Layouts
 from bot.findings import Finding
 from bot.golang.gomod import GoMod, parse_gomod
 from bot.golang.source import package_clause
 from bot.stdlib.facts import StdlibWindow
+from bot.stdlib.layouts import load_layouts
 from bot.versions import DEFAULT_PLATFORMS, default_window, labels
 
 
@@ -94,9 +97,9 @@ def window_for(workspace: Workspace) -> tuple[int, ...]:
     return default_window(modules[root].go)
 
 
-#: Whether the repository accepts a local signature standing in for a remote one:
-#: ``accepted(target, local, remote)``.
-AcceptedPairs = Callable[[str, str, str], bool]
+#: Whether the repository accepts a local signature standing in for a remote one in a Go version:
+#: ``accepted(target, local, remote, minor)``.
+AcceptedPairs = Callable[[str, str, str, int], bool]
 
 
 def analyse(
@@ -106,6 +109,7 @@ def analyse(
     *,
     stdlib: StdlibWindow | None = None,
     accepted: AcceptedPairs | None = None,
+    layouts: Layouts | None = None,
 ) -> Report:
     """Classify every directive and run the compile-level rules, and the link- and type-level
     rules when standard-library facts are given."""
@@ -134,10 +138,82 @@ def analyse(
         report.findings += result.findings
         report.findings += _parse_errors(package)
     if stdlib is not None:
-        report.findings += check_links(report.directives, stdlib, accepted)
+        if layouts is None:
+            layouts = load_layouts(tuple(stdlib), getattr(stdlib, "directory", None))
+        repo = RepoPackages(workspace, packages, window, modules)
+        report.findings += check_links(
+            report.directives,
+            stdlib,
+            accepted,
+            layouts=layouts,
+            find_package=repo.find,
+            reads=repo.reads,
+        )
     report.directives.sort(key=lambda d: (d.path, d.line, d.column, min(d.configs)))
     report.findings.sort()
     return report
+
+
+class RepoPackages:
+    """The repository's packages by import path: those already grouped, and on demand the
+    others the workspace has (their files parsed only when a type is looked up in them)."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        packages: list[Package],
+        window: tuple[tuple[int, ...], tuple[str, ...]],
+        modules: Mapping[str, GoMod],
+    ) -> None:
+        self.workspace = workspace
+        self.window = window
+        self.modules = modules
+        self.known: dict[str, Package] = {p.import_path: p for p in packages}
+        self._dirs: dict[str, list[str]] | None = None
+        self._missing: set[str] = set()
+        self._reads: dict[str, bool] = {}
+
+    def find(self, import_path: str) -> Package | None:
+        found = self.known.get(import_path)
+        if found is not None or import_path in self._missing:
+            return found
+        self._missing.add(import_path)
+        if self._dirs is None:
+            self._dirs = {}
+            for p in self.workspace.files:
+                if p.endswith(".go") and not p.endswith("_test.go"):
+                    self._dirs.setdefault(posixpath.dirname(p), []).append(p)
+        for directory, paths in self._dirs.items():
+            if not _may_be(directory, import_path):
+                continue
+            files = [SourceFile(p, self.workspace.files[p], self.window) for p in sorted(paths)]
+            for pkg in group_packages(
+                files,
+                lambda f: package_clause(f.data),
+                lambda d, name: import_path_for(d, name, self.modules),
+            ):
+                self.known.setdefault(pkg.import_path, pkg)
+        return self.known.get(import_path)
+
+    def reads(self, field: str) -> bool:
+        """Whether some .go file under review selects a field of this name (``x.field``)."""
+        found = self._reads.get(field)
+        if found is None:
+            pattern = re.compile(rb"\.\s*" + re.escape(field.encode()) + rb"(?![A-Za-z0-9_])")
+            found = any(
+                pattern.search(data)
+                for p, data in self.workspace.files.items()
+                if p.endswith(".go")
+            )
+            self._reads[field] = found
+        return found
+
+
+def _may_be(directory: str, import_path: str) -> bool:
+    """A directory can hold the package only if the import path ends with its path (relative to
+    a module root somewhere above it)."""
+    tail = posixpath.basename(directory)
+    return bool(tail) and (import_path == tail or import_path.endswith("/" + tail))
 
 
 def _annotate(package: Package, workspace: Workspace) -> None:

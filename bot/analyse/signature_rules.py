@@ -455,7 +455,7 @@ def _layout(
     warnings: list[Problem] = []
     errors: list[tuple[str, str]] = []
     lw, sw = words(local, memory=True), words(std, memory=True)
-    mine = local.name.rpartition(".")[2] or (d.local if depth == 0 else local.spell())
+    mine = d.local if depth == 0 else local.name.rpartition(".")[2] or local.spell()
     theirs = std.name or (d.target if depth == 0 else std.spell())
     for w in lw:
         if w.size == 0 or _blank(w.path):
@@ -540,18 +540,26 @@ def _field(path: str) -> str:
 
 
 def _moved(field: str, w: Word, s: Word | None, theirs: str, sw: list[Word]) -> str:
+    """``your `T.f` (uint32) is at offset 8; `abi.Type.F` is at offset 16 (at 8 it has …)``."""
     key = _key(w.path)
     same = next((x for x in sw if key and _key(x.path) == key), None)
-    mine = f"your `{field}` is {w.what} at offset {w.offset}"
+    name = field.partition(" (")[0]
+    mine = f"your `{name}` ({w.what}) is at offset {w.offset}"
     if same is not None and same.offset != w.offset:
-        there = f" (at {w.offset} it has `{_field(s.path).lstrip('.')} {s.what}`)" if s else ""
-        return f"{mine}; `{theirs}{_field(same.path)}` is at offset {same.offset}{there}"
+        there = f" (at {w.offset} it has {_describe(s)})" if s else ""
+        std_name = same.path.partition(" ")[0]
+        return f"{mine}; `{theirs}{std_name}` is at offset {same.offset}{there}"
     if s is None:
         return f"{mine}; `{theirs}` has no field there"
-    return (
-        f"{mine}; `{theirs}` has `{_field(s.path).lstrip('.')} {s.what}` at offset {s.offset}"
-        + (f" ({s.size} bytes)" if s.size != w.size else "")
-    )
+    size = f" ({s.size} bytes)" if s.size != w.size else ""
+    return f"{mine}; `{theirs}` has {_describe(s)} at offset {s.offset}{size}"
+
+
+def _describe(w: Word) -> str:
+    r"""``\`enabled bool\``` or ``the length of \`pkghashes []runtime.modulehash\```."""
+    path, _, part = w.path.partition(" ")
+    whole = f"`{path.lstrip('.')} {w.what}`"
+    return f"the {part} of {whole}" if part else whole
 
 
 def _key(path: str) -> str:

@@ -180,3 +180,34 @@ def test_32_bit_ports_are_laid_out(platform: str) -> None:
     wrong += "\nfunc ptrdata(t *rtype) uint64 { return t.ptrdata }\n"
     (f,) = mismatches(wrong, (24,), (platform,))
     assert f.severity is Severity.ERROR and "ptrdata" in f.message
+
+
+def test_mirror_in_another_package_of_the_repository() -> None:
+    rt = 'package rt\n\nimport "unsafe"\n' + RTYPE.replace("type rtype", "type GoType")
+    main = (
+        'package main\n\nimport (\n\t"unsafe"\n\n\t"example.com/m/internal/rt"\n)\n\n'
+        "//go:linkname unsafe_New reflect.unsafe_New\nfunc unsafe_New(*rt.GoType) unsafe.Pointer\n"
+        "\nfunc kind(t *rt.GoType) uint8 { return t.kind }\n"
+    )
+    files = {"go.mod": b"module example.com/m\n\ngo 1.21\n", "main.go": main.encode()}
+
+    def found(rt_source: str) -> list[Finding]:
+        ws = Workspace({**files, "internal/rt/rt.go": rt_source.encode()})
+        report = analyse(ws, (24,), ("linux/amd64",), stdlib=load_window((24,)))
+        return [f for f in report.findings if f.rule == "signature-mismatch"]
+
+    assert found(rt) == []
+    (f,) = found(rt.replace("\tptrdata    uintptr\n", ""))
+    assert f.severity is Severity.ERROR and "`GoType.kind` (uint8) is at offset 15" in f.message
+
+
+def test_type_from_another_module_is_not_verified() -> None:
+    src = (
+        'package main\n\nimport (\n\t"unsafe"\n\n\t"example.org/other/rt"\n)\n\n'
+        "//go:linkname unsafe_New reflect.unsafe_New\nfunc unsafe_New(*rt.Type) unsafe.Pointer\n"
+    )
+    ws = Workspace({"go.mod": b"module example.com/m\n\ngo 1.21\n", "main.go": src.encode()})
+    report = analyse(ws, (24,), ("linux/amd64",), stdlib=load_window((24,)))
+    (f,) = [f for f in report.findings if f.rule == "signature-mismatch"]
+    assert f.severity is Severity.WARNING and "not verified" in f.message
+    assert "example.org/other/rt.Type" in f.message

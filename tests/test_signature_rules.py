@@ -184,10 +184,10 @@ def test_32_bit_ports_are_laid_out(platform: str) -> None:
 
 def test_mirror_in_another_package_of_the_repository() -> None:
     rt = 'package rt\n\nimport "unsafe"\n' + RTYPE.replace("type rtype", "type GoType")
+    rt += "\nfunc (t *GoType) Kind() uint8 { return t.kind }\n"
     main = (
         'package main\n\nimport (\n\t"unsafe"\n\n\t"example.com/m/internal/rt"\n)\n\n'
         "//go:linkname unsafe_New reflect.unsafe_New\nfunc unsafe_New(*rt.GoType) unsafe.Pointer\n"
-        "\nfunc kind(t *rt.GoType) uint8 { return t.kind }\n"
     )
     files = {"go.mod": b"module example.com/m\n\ngo 1.21\n", "main.go": main.encode()}
 

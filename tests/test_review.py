@@ -262,7 +262,7 @@ def test_sarif_fixes_insert_entries_that_round_trip(config: str | None) -> None:
     assert not [f for f in again.report.findings if f.rule == "unknown-target"]
 
 
-def test_unsafe_pointer_stand_in_is_a_warning_real_drift_an_error() -> None:
+def test_stand_ins_are_warnings_and_the_registry_pair_covers_its_go_range() -> None:
     from bot.stdlib.loader import load_stdlib
 
     src = """package m
@@ -274,20 +274,29 @@ func unsafe_New(t unsafe.Pointer) unsafe.Pointer
 
 //go:linkname unsafe_NewArray reflect.unsafe_NewArray
 func unsafe_NewArray(t uintptr, n int) unsafe.Pointer
+
+//go:linkname nanotime runtime.nanotime
+func nanotime() int32
 """
-    r = run_review(ReviewRequest(workspace({"p.go": src})), load_stdlib)
-    sev = {f.line: f.severity for f in r.report.findings if f.rule == "signature-mismatch"}
-    assert sev == {5: Severity.WARNING, 8: Severity.ERROR}  # uintptr hides a pointer from the GC
-    # The registry accepts a recorded pair: the warning goes away.
-    (stand_in,) = [f for f in r.report.findings if f.rule == "signature-mismatch" and f.line == 5]
+    ws = workspace({"go.mod": "module example.com/m\n\ngo 1.23\n", "p.go": src})
+    r = run_review(ReviewRequest(ws), load_stdlib)
+    found = [f for f in r.report.findings if f.rule == "signature-mismatch"]
+    # unsafe.Pointer for a typed pointer: the call works; uintptr: the GC cannot see it;
+    # a 4-byte result for an 8-byte one: real drift.
+    sev = {f.line: f.severity for f in found}
+    assert sev == {5: Severity.WARNING, 8: Severity.WARNING, 11: Severity.ERROR}
+    (stand_in,) = [f for f in found if f.line == 5]
+    assert "unsafe.Pointer" in stand_in.message
+    # A recorded pair silences the rule, only for the versions its go range covers.
     config = (
         "known:\n  - target: reflect.unsafe_New\n"
         "    local: func(unsafe.Pointer) unsafe.Pointer\n"
         "    remote: func(*internal/abi.Type) unsafe.Pointer\n"
+        "    go: 1.23-1.25\n"
     )
-    again = run_review(ReviewRequest(workspace({"p.go": src}), config), load_stdlib)
-    assert [f.line for f in again.report.findings if f.rule == "signature-mismatch"] == [8]
-    assert "unsafe.Pointer" in stand_in.message
+    again = run_review(ReviewRequest(ws, config), load_stdlib)
+    left = [f for f in again.report.findings if f.rule == "signature-mismatch" and f.line == 5]
+    assert [f.go for f in left] == [("1.26", "1.27")]
 
 
 def test_text_output_of_a_finding_without_versions_has_no_empty_scope() -> None:

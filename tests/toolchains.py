@@ -2,7 +2,8 @@
 
 ``python -m tests.toolchains fetch [VERSION ...]`` downloads and unpacks them into
 ``.cache/goroots/<version>/go``; ``python -m tests.toolchains regenerate`` rebuilds
-``registry/stdlib`` from all of them.
+``registry/stdlib`` (symbol facts, then layouts) from all of them; ``regenerate layouts`` only
+the layouts.
 """
 
 from __future__ import annotations
@@ -39,10 +40,13 @@ def main(argv: list[str]) -> int:
     if cmd == "regenerate":
         from bot.cli import main as cli_main
 
-        args = ["registry", "build", "--out", str(ROOT / "registry" / "stdlib")]
-        for m in WHEELS:
-            args += ["--goroot", str(goroot(m))]
-        return cli_main(args)
+        out = str(ROOT / "registry" / "stdlib")
+        roots = [arg for m in WHEELS for arg in ("--goroot", str(goroot(m)))]
+        if rest != ["layouts"]:
+            code = cli_main(["registry", "build", "--out", out, *roots])
+            if code:
+                return code
+        return cli_main(["registry", "layouts", "--out", out, *roots])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
@@ -13,12 +14,14 @@ from bot.analyse.emit import findings
 from bot.analyse.link_rules import check_links
 from bot.analyse.package import MARKER, Package, SourceFile, group_packages
 from bot.analyse.repo_links import RepoView, check_repo_targets, defined_by_repository
+from bot.analyse.signature_rules import Layouts
 from bot.findings import Finding, Report, Severity
 from bot.golang.constraints import setting_phrase
 from bot.golang.gomod import GoMod, parse_gomod
 from bot.golang.source import package_clause
 from bot.golang.symbols import split_symbol
 from bot.stdlib.facts import StdlibWindow
+from bot.stdlib.layouts import load_layouts
 from bot.versions import DEFAULT_PLATFORMS, Config, default_window, parse_version
 
 __all__ = [
@@ -91,9 +94,9 @@ def window_for(workspace: Workspace) -> tuple[int, ...]:
     return default_window(modules[root].go)
 
 
-#: Whether the repository accepts a local signature standing in for a remote one:
-#: ``accepted(target, local, remote)``.
-AcceptedPairs = Callable[[str, str, str], bool]
+#: Whether the repository accepts a local signature standing in for a remote one in a Go version:
+#: ``accepted(target, local, remote, minor)``.
+AcceptedPairs = Callable[[str, str, str, int], bool]
 
 
 def analyse(
@@ -105,6 +108,7 @@ def analyse(
     accepted: AcceptedPairs | None = None,
     tags: frozenset[str] = frozenset(),
     full_tree: bool = True,
+    layouts: Layouts | None = None,
 ) -> Report:
     """Classify every directive and run the compile-level rules, and the link- and type-level
     rules when standard-library facts are given.
@@ -159,6 +163,9 @@ def analyse(
             for d in report.directives
             if any(stdlib[v].in_any_version(d.target) for v in stdlib)
         }
+        if layouts is None:
+            layouts = load_layouts(tuple(stdlib), getattr(stdlib, "directory", None))
+        found_in_repo = RepoPackages(workspace, packages, window, modules)
         # Link- and type-level rules where the facts describe the port, a notice elsewhere.
         judged, unchecked = split_by_facts(report.directives, stdlib)
         report.findings += unchecked
@@ -170,6 +177,9 @@ def analyse(
             defined_here=defined_by_repository(report.directives),
             cgo_possible=lambda path: path not in by_path or by_path[path].allows("cgo"),
             imports_runtime_cgo=lambda path: path in runtime_cgo,
+            layouts=layouts,
+            find_package=found_in_repo.find,
+            reads=found_in_repo.reads,
         )
     repo = RepoView(
         workspace.files,
@@ -243,6 +253,69 @@ def _analysed_platforms(chosen: tuple[str, ...], report: Report) -> tuple[str, .
     seen.update(p for d in report.directives for p in d.platforms)
     seen.update(p for f in report.findings for p in f.platforms)
     return tuple(sorted(seen))
+
+
+class RepoPackages:
+    """The repository's packages by import path: those already grouped, and on demand the
+    others the workspace has (their files parsed only when a type is looked up in them)."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        packages: list[Package],
+        window: tuple[tuple[int, ...], tuple[str, ...]],
+        modules: Mapping[str, GoMod],
+    ) -> None:
+        self.workspace = workspace
+        self.window = window
+        self.modules = modules
+        self.known: dict[str, Package] = {p.import_path: p for p in packages}
+        self._dirs: dict[str, list[str]] | None = None
+        self._missing: set[str] = set()
+        self._selected: set[str] | None = None
+
+    def find(self, import_path: str) -> Package | None:
+        found = self.known.get(import_path)
+        if found is not None or import_path in self._missing:
+            return found
+        self._missing.add(import_path)
+        if self._dirs is None:
+            self._dirs = {}
+            for p in self.workspace.files:
+                if p.endswith(".go") and not p.endswith("_test.go"):
+                    self._dirs.setdefault(posixpath.dirname(p), []).append(p)
+        for directory, paths in self._dirs.items():
+            if not _may_be(directory, import_path):
+                continue
+            files = [SourceFile(p, self.workspace.files[p], self.window) for p in sorted(paths)]
+            for pkg in group_packages(
+                files,
+                lambda f: package_clause(f.data),
+                lambda d, name: import_path_for(d, name, self.modules),
+            ):
+                self.known.setdefault(pkg.import_path, pkg)
+        return self.known.get(import_path)
+
+    def reads(self, field: str) -> bool:
+        """Whether some .go file under review selects a field of this name (``x.field``)."""
+        if self._selected is None:
+            self._selected = {
+                m.group(1).decode()
+                for p, data in self.workspace.files.items()
+                if p.endswith(".go")
+                for m in _SELECTOR.finditer(data)
+            }
+        return field in self._selected
+
+
+_SELECTOR = re.compile(rb"\.\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _may_be(directory: str, import_path: str) -> bool:
+    """A directory can hold the package only if the import path ends with its path (relative to
+    a module root somewhere above it)."""
+    tail = posixpath.basename(directory)
+    return bool(tail) and (import_path == tail or import_path.endswith("/" + tail))
 
 
 def _annotate(package: Package, workspace: Workspace) -> None:

@@ -16,16 +16,15 @@ from dataclasses import dataclass, field, replace
 
 from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
+from bot.analyse.local_types import FindPackage
+from bot.analyse.signature_rules import Accepted, Layouts, Reads, check_signatures
 from bot.findings import Finding, Severity
-from bot.golang.signatures import abi_stand_in
 from bot.golang.symbols import split_symbol
 from bot.stdlib.facts import StdlibWindow, Symbol, VersionFacts
 from bot.stdlib.linker import Verdict, verdict
 from bot.stdlib.sanitizers import constraint, required_sanitizer, variant_facts
 from bot.stdlib.std_names import CGO_DATA_VARS
 from bot.versions import Config, span
-
-Accepted = Callable[[str, str, str], bool]
 
 _LAST_RESORT = (
     "`-ldflags=-checklinkname=0` turns the check off, but only as a last resort: "
@@ -42,8 +41,12 @@ def check_links(
     defined_here: frozenset[str] = frozenset(),
     cgo_possible: Callable[[str], bool] | None = None,
     imports_runtime_cgo: Callable[[str], bool] | None = None,
+    layouts: Layouts | None = None,
+    find_package: FindPackage | None = None,
+    reads: Reads | None = None,
 ) -> list[Finding]:
-    """Findings of the link-level rules for every push and pull into the standard library.
+    """Findings of the link-level rules for every push and pull into the standard library, and
+    ``signature-mismatch`` (``bot.analyse.signature_rules``).
 
     With the files' ``sources``, a directive in a file only a sanitizer build compiles
     (``//go:build race``) is judged against that build's facts, on the ports supporting it,
@@ -78,13 +81,20 @@ def check_links(
             check = _Check(
                 replace(d, configs=configs),
                 window,
-                accepted,
                 settings=(setting,) if setting else (),
                 defined_here=here,
                 cgo_possible=cgo,
                 runtime_cgo=runtime_cgo,
             )
             out += check.run()
+    out += check_signatures(
+        directives,
+        stdlib,
+        layouts or {},
+        accepted,
+        find_package or (lambda _: None),
+        reads or (lambda _: True),
+    )
     return out
 
 
@@ -116,7 +126,6 @@ ABI_WRAPPER_CYCLE_UNTIL = 26
 class _Check:
     d: Directive
     stdlib: StdlibWindow
-    accepted: Accepted | None
     defined_here: bool = False  # the repository defines the target itself
     cgo_possible: bool = True  # the directive's file can build with cgo
     runtime_cgo: bool = False  # its package imports runtime/cgo: linked even without cgo
@@ -125,8 +134,6 @@ class _Check:
     defined_with_cgo: set[Config] = field(default_factory=set)
     wrapper_cycle: set[Config] = field(default_factory=set)
     verdicts: dict[Config, Verdict] = field(default_factory=dict)
-    mismatches: dict[tuple[str, str], set[Config]] = field(default_factory=dict)
-    kinds: dict[str, set[Config]] = field(default_factory=dict)
     settings: tuple[str, ...] = ()
 
     def run(self) -> list[Finding]:
@@ -141,7 +148,6 @@ class _Check:
         out += self._undefined()
         out += self._duplicate()
         out += self._refused()
-        out += self._signatures()
         return out
 
     def _judge(self, facts: VersionFacts, sym: Symbol | None, config: Config) -> None:
@@ -157,8 +163,6 @@ class _Check:
                 return  # a body pushed under this name elsewhere in the repository defines it
             if sym is None or not found:
                 self.missing.add(config)
-                if sym is not None and sym.kind == "var" and d.object == "func":
-                    self._compare(sym, config)  # also say it is a var
                 return
             indexed = sym.kind == "method" and names_receiver(d.signature, d.target)
             self.verdicts[config] = verdict(facts, sym, p, d.package, indexed=indexed)
@@ -181,23 +185,6 @@ class _Check:
                 self.defined.add(config)
             elif func and p in sym.asm_platforms and config[0] <= ABI_WRAPPER_CYCLE_UNTIL:
                 self.wrapper_cycle.add(config)
-        self._compare(sym, config)
-
-    def _compare(self, sym: Symbol, config: Config) -> None:
-        d, p = self.d, config[1]
-        local_kind = "var" if d.object == "var" else "func"
-        remote_kind = "var" if sym.kind == "var" else "func"
-        if local_kind != remote_kind:
-            self.kinds.setdefault(sym.kind, set()).add(config)
-            return
-        local = d.signature
-        remotes = sym.signatures(p)
-        if local is None or not remotes or local in remotes:
-            return
-        remote = remotes[0]
-        if self.accepted is not None and any(self.accepted(d.target, local, r) for r in remotes):
-            return
-        self.mismatches.setdefault((local, remote), set()).add(config)
 
     # Findings ---------------------------------------------------------------------------
 
@@ -361,40 +348,6 @@ class _Check:
             else:
                 runs.append(([v], text))
         return "; ".join(f"{span(vs)}: {text}" for vs, text in runs)
-
-    def _signatures(self) -> list[Finding]:
-        d = self.d
-        out: list[Finding] = []
-        for kind, configs in self.kinds.items():
-            local = "a var" if d.object == "var" else "a func"
-            message = (
-                f"`{d.local}` is {local} here but `{d.target}` is a {kind} in Go "
-                f"{span(c[0] for c in configs)}"
-            )
-            out += self._emit("signature-mismatch", message, configs)
-        for (local, remote), configs in sorted(self.mismatches.items()):
-            noun = "type" if d.object == "var" else "signature"
-            method = (
-                " (a method: its receiver is the first parameter)"
-                if "(" in split_symbol(d.target)[1]
-                else ""
-            )
-            head = (
-                f"`{d.local}` is declared as `{local}` but `{d.target}` has {noun} `{remote}` "
-                f"in Go {span(c[0] for c in configs)}{method}"
-            )
-            if abi_stand_in(local, remote):
-                # Same words in the same places: it runs, but the declaration hides the type.
-                message = (
-                    f"{head}. Only `unsafe.Pointer` stands in for pointer types, so the call "
-                    "works at run time; record the pair (`local` and `remote`) in the registry "
-                    "to accept it, and re-check it when the standard library changes"
-                )
-                out += self._emit("signature-mismatch", message, configs, Severity.WARNING)
-                continue
-            message = f"{head}. No toolchain checks this: a mismatch corrupts memory at run time"
-            out += self._emit("signature-mismatch", message, configs)
-        return out
 
 
 def names_receiver(signature: str | None, method: str) -> bool:

@@ -137,11 +137,17 @@ def conclusion(found: list[Finding], policy: Policy) -> Conclusion:
     return "success"
 
 
-def _accepted(policy: Policy) -> Callable[[str, str, str], bool]:
-    pairs = {(e.known.target, e.known.local, e.known.remote) for e in policy.entries}
+def _accepted(policy: Policy) -> Callable[[str, str, str, int], bool]:
+    """A recorded (local, remote) pair vouches for the Go versions its entry's ``go`` covers
+    (every version when it has none)."""
+    pairs: dict[tuple[str, str | None, str | None], list[tuple[int, ...] | None]] = {}
+    for e in policy.entries:
+        key = (e.known.target, e.known.local, e.known.remote)
+        pairs.setdefault(key, []).append(e.known.versions())
 
-    def accepted(target: str, local: str, remote: str) -> bool:
-        return (target, local, remote) in pairs
+    def accepted(target: str, local: str, remote: str, minor: int) -> bool:
+        ranges = pairs.get((target, local, remote), [])
+        return any(r is None or minor in r for r in ranges)
 
     return accepted
 

@@ -64,6 +64,7 @@ class GoFile:
     near_misses: list[NearMiss]
     error_lines: tuple[int, ...]
     _nodes: dict[str, Node] = field(default_factory=dict, repr=False)
+    _spec_nodes: dict[str, Node] = field(default_factory=dict, repr=False)
     _method_nodes: list[Node] = field(default_factory=list, repr=False)
 
     @property
@@ -76,6 +77,14 @@ class GoFile:
         if node is None:
             return None
         return _signature(self.namer, node)
+
+    def node(self, name: str) -> Node | None:
+        """The syntax node of a package-level func (its declaration) or var (its spec)."""
+        return self._nodes.get(name)
+
+    def spec(self, name: str) -> Node | None:
+        """The ``type_spec``/``type_alias``/``const_spec`` node declaring a type or const."""
+        return self._spec_nodes.get(name)
 
     def method_signature(self, index: int) -> str:
         """Canonical signature of ``methods[index]`` as a func taking the receiver first."""
@@ -173,6 +182,7 @@ def _read_top_level(f: GoFile, node: Node) -> None:
             for ident in spec.children_by_field_name("name"):
                 span = (line(spec), spec.end_point[0] + 1)
                 _declare(f, Decl(text(ident), obj, line(ident), span, True), None)
+                f._spec_nodes.setdefault(text(ident), spec)
     elif kind == "import_declaration":
         for spec in _specs(node, "import_spec"):
             _read_import(f, spec)

@@ -1,0 +1,3 @@
+module linkname-bot/golayouts
+
+go 1.21

@@ -8,12 +8,21 @@ fsync per write, which webhook rates never notice.
 Atomicity: each write is one ``BEGIN IMMEDIATE`` transaction, which takes the file's write
 lock up front, so two leasers (threads or processes) never pick the same row. All SQLite
 calls of one queue run on its own single thread, off the event loop.
+
+Dead holders: each lease records the holder's pid and the host's boot id
+(``/proc/sys/kernel/random/boot_id``). When the queue opens, and every ``release_every``
+seconds after, leases whose holder no longer runs (another boot, or no such pid on this boot)
+are released at once, so the jobs of a SIGKILLed process resume when it restarts, not when
+the lease (120 s) runs out. Leases of live processes sharing the file are left alone. A file
+on a shared filesystem used from two hosts would see the other host's leases as "another
+boot": do not share the file between hosts (use Redis for several hosts).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 import time
 import uuid
@@ -22,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.queue.base import DEDUP_SECONDS, LEASE_EXPIRED, DeadLetter, Leased
+from bot.queue.base import DEDUP_SECONDS, LEASE_EXPIRED, WORKER_DIED, DeadLetter, Leased
 
 T = TypeVar("T")
 
@@ -38,7 +47,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     leased INTEGER NOT NULL DEFAULT 0,
     token TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
-    error TEXT
+    error TEXT,
+    owner_pid INTEGER,  -- the leaseholder's process id
+    owner_boot TEXT     -- and the boot it runs in
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (due_at, seq);
 CREATE INDEX IF NOT EXISTS jobs_key ON jobs (coalesce_key, leased);
@@ -75,10 +86,44 @@ ORDER BY due_at, seq LIMIT 1
 """
 
 
+def boot_id() -> str:
+    """This boot of the host (Linux); elsewhere a constant, so only pids are compared."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return "unknown"
+
+
+def process_alive(pid: int) -> bool:
+    """True when ``pid`` names a running (not zombie) process on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no procfs: kill(0) succeeded
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
 class SQLiteQueue:
-    def __init__(self, path: str | Path, *, dedup_seconds: float = DEDUP_SECONDS) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        dedup_seconds: float = DEDUP_SECONDS,
+        release_every: float = 5.0,
+    ) -> None:
         self.path = Path(path)
         self._dedup_seconds = dedup_seconds
+        self._release_every = release_every
+        self._released = float("-inf")
+        self._boot = boot_id()
+        self.recovered = 0
+        """Leases of dead processes this queue released."""
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-queue")
         self._db: sqlite3.Connection | None = None
         self._pruned = 0.0
@@ -98,7 +143,42 @@ class SQLiteQueue:
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA busy_timeout=30000")
         db.executescript(SCHEMA)  # idempotent; executescript commits by itself
+        columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+        for column, kind in (("owner_pid", "INTEGER"), ("owner_boot", "TEXT")):
+            if column not in columns:  # a file written before leases named their holder
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
+        self._release_dead(db)
         return db
+
+    def _holder_alive(self, pid: int, boot: str) -> bool:
+        """False for a holder of another boot, or a pid that no longer runs on this one.
+
+        This process's own pid counts as alive (another queue object of it may lease)."""
+        if boot != self._boot:
+            return False
+        return pid == os.getpid() or process_alive(pid)
+
+    def _release_dead(self, db: sqlite3.Connection) -> int:
+        """Release the leases held by processes that no longer run; how many."""
+        now = time.time()
+        self._released = now
+        holders = db.execute(
+            "SELECT DISTINCT owner_pid, owner_boot FROM jobs"
+            " WHERE leased AND due_at > ? AND owner_pid IS NOT NULL",
+            (now,),
+        ).fetchall()
+        dead = [(pid, boot) for pid, boot in holders if not self._holder_alive(pid, boot)]
+        released = 0
+        for pid, boot in dead:
+            with _transaction(db):
+                released += db.execute(
+                    "UPDATE jobs SET leased = 0, token = NULL, due_at = ?, error = ?,"
+                    " owner_pid = NULL, owner_boot = NULL"
+                    " WHERE leased AND owner_pid = ? AND owner_boot = ?",
+                    (now, WORKER_DIED, pid, boot),
+                ).rowcount
+        self.recovered += released
+        return released
 
     async def enqueue(
         self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
@@ -152,6 +232,8 @@ class SQLiteQueue:
     async def lease(self, *, lease_seconds: float) -> Leased | None:
         def run(db: sqlite3.Connection) -> Leased | None:
             now = time.time()
+            if now - self._released >= self._release_every:
+                self._release_dead(db)
             with _transaction(db):
                 db.execute(DROP_SUPERSEDED_SQL, (now,))
                 row = db.execute(LEASE_SQL, {"now": now}).fetchone()
@@ -162,8 +244,8 @@ class SQLiteQueue:
                 error = error or (LEASE_EXPIRED if leased else None)
                 db.execute(
                     "UPDATE jobs SET leased = 1, token = ?, attempts = attempts + 1,"
-                    " due_at = ?, error = ? WHERE id = ?",
-                    (token, now + lease_seconds, error, job_id),
+                    " due_at = ?, error = ?, owner_pid = ?, owner_boot = ? WHERE id = ?",
+                    (token, now + lease_seconds, error, os.getpid(), self._boot, job_id),
                 )
                 return Leased(
                     job_id, json.loads(payload), attempts + 1, token, key, generation, error

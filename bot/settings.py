@@ -42,6 +42,8 @@ class Settings:
     queue_url: str = field(default_factory=_default_queue_url)
     host: str = "127.0.0.1"
     port: int = 3000
+    worker_concurrency: int = 8  # jobs one process runs at once (reviews mostly wait on GitHub)
+    webhook_max_pending: int = 256  # deliveries waiting for the queue before 503s shed load
 
     @property
     def configured(self) -> bool:
@@ -91,6 +93,12 @@ def load_settings(
         queue_url=get("QUEUE_URL", f"sqlite:///{data_dir}/linkname-bot.db"),
         host=get("HOST", "127.0.0.1"),
         port=port,
+        worker_concurrency=_int(
+            "WORKER_CONCURRENCY", get("WORKER_CONCURRENCY"), minimum=1, maximum=256
+        )
+        or 8,
+        webhook_max_pending=_int("WEBHOOK_MAX_PENDING", get("WEBHOOK_MAX_PENDING"), minimum=1)
+        or 256,
     )
 
 

@@ -5,6 +5,11 @@ only the process being killed but also power loss (NORMAL in WAL mode may lose t
 commits on power loss, and the webhook has already answered 202 by then). The cost is one
 fsync per write, which webhook rates never notice.
 
+Group commit: ``enqueue`` calls that arrive while a transaction is being written wait and are
+stored together in the next one (one ``BEGIN IMMEDIATE`` … ``COMMIT``, one fsync), each job in
+its own savepoint; each call returns only once its group committed. Under a burst the
+acknowledgement costs one transaction per group, not per delivery.
+
 Atomicity: each write is one ``BEGIN IMMEDIATE`` transaction, which takes the file's write
 lock up front, so two leasers (threads or processes) never pick the same row. All SQLite
 calls of one queue run on its own single thread, off the event loop.
@@ -21,6 +26,7 @@ boot": do not share the file between hosts (use Redis for several hosts).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import sqlite3
@@ -127,6 +133,8 @@ class SQLiteQueue:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-queue")
         self._db: sqlite3.Connection | None = None
         self._pruned = 0.0
+        self._pending: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
@@ -183,41 +191,93 @@ class SQLiteQueue:
     async def enqueue(
         self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
     ) -> bool:
-        data = json.dumps(payload)
+        """Store the job; concurrent calls share one transaction (group commit).
 
-        def run(db: sqlite3.Connection) -> bool:
-            now = time.time()
-            with _transaction(db):
-                if now - self._pruned > 3600:
-                    self._prune(db, now - self._dedup_seconds)
-                    self._pruned = now
-                seen = db.execute("SELECT seen_at FROM dedup WHERE id = ?", (dedup_id,)).fetchone()
-                if seen is not None and now - seen[0] < self._dedup_seconds:
-                    return False
-                db.execute("INSERT OR REPLACE INTO dedup VALUES (?, ?)", (dedup_id, now))
-                generation = 0
-                if coalesce_key is not None:
-                    (generation,) = db.execute(
-                        "INSERT INTO generations VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE"
-                        " SET generation = generation + 1, updated_at = excluded.updated_at"
-                        " RETURNING generation",
-                        (coalesce_key, now),
-                    ).fetchone()
-                    replaced = db.execute(
-                        "UPDATE jobs SET payload = ?, generation = ?, attempts = 0, error = NULL"
-                        " WHERE coalesce_key = ? AND NOT leased",
-                        (data, generation, coalesce_key),
-                    ).rowcount
-                    if replaced:
-                        return True
-                db.execute(
-                    "INSERT INTO jobs (id, payload, coalesce_key, generation, enqueued_at, due_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (uuid.uuid4().hex, data, coalesce_key, generation, now, now),
-                )
+        A call returns only after the transaction holding its job committed (one fsync for
+        the whole group); if the commit fails, every call of the group raises."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[bool] = loop.create_future()
+        self._pending.append((json.dumps(payload), dedup_id, coalesce_key, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = loop.create_task(self._flush())
+        return await done
+
+    async def _flush(self) -> None:
+        while self._pending:
+            group, self._pending = self._pending, []
+            try:
+                results = await self._run(functools.partial(self._store_group, group=group))
+            except BaseException as error:
+                for *_, done in group:
+                    if done.done():
+                        continue
+                    if isinstance(error, Exception):
+                        done.set_exception(error)
+                    else:
+                        done.cancel()
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for (*_, done), result in zip(group, results, strict=True):
+                if done.done():
+                    continue
+                if isinstance(result, Exception):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
+
+    def _store_group(self, db: sqlite3.Connection, group: list[_Pending]) -> list[bool | Exception]:
+        now = time.time()
+        results: list[bool | Exception] = []
+        with _transaction(db):
+            if now - self._pruned > 3600:
+                self._prune(db, now - self._dedup_seconds)
+                self._pruned = now
+            for data, dedup_id, coalesce_key, _ in group:
+                db.execute("SAVEPOINT job")
+                try:
+                    results.append(self._store(db, now, data, dedup_id, coalesce_key))
+                except sqlite3.Error as error:
+                    if _fatal(error):
+                        raise  # the whole group fails (disk full, I/O error)
+                    db.execute("ROLLBACK TO job")
+                    results.append(error)
+                db.execute("RELEASE job")
+        return results
+
+    def _store(
+        self,
+        db: sqlite3.Connection,
+        now: float,
+        data: str,
+        dedup_id: str,
+        coalesce_key: str | None,
+    ) -> bool:
+        seen = db.execute("SELECT seen_at FROM dedup WHERE id = ?", (dedup_id,)).fetchone()
+        if seen is not None and now - seen[0] < self._dedup_seconds:
+            return False
+        db.execute("INSERT OR REPLACE INTO dedup VALUES (?, ?)", (dedup_id, now))
+        generation = 0
+        if coalesce_key is not None:
+            (generation,) = db.execute(
+                "INSERT INTO generations VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE"
+                " SET generation = generation + 1, updated_at = excluded.updated_at"
+                " RETURNING generation",
+                (coalesce_key, now),
+            ).fetchone()
+            replaced = db.execute(
+                "UPDATE jobs SET payload = ?, generation = ?, attempts = 0, error = NULL"
+                " WHERE coalesce_key = ? AND NOT leased",
+                (data, generation, coalesce_key),
+            ).rowcount
+            if replaced:
                 return True
-
-        return await self._run(run)
+        db.execute(
+            "INSERT INTO jobs (id, payload, coalesce_key, generation, enqueued_at, due_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (uuid.uuid4().hex, data, coalesce_key, generation, now, now),
+        )
+        return True
 
     @staticmethod
     def _prune(db: sqlite3.Connection, before: float) -> None:
@@ -328,6 +388,25 @@ class SQLiteQueue:
 
         await asyncio.get_running_loop().run_in_executor(self._executor, run)
         self._executor.shutdown(wait=True)
+
+
+_Pending = tuple[str, str, str | None, "asyncio.Future[bool]"]
+"""An enqueue waiting for the group commit: payload JSON, dedup id, coalesce key, answer."""
+
+
+def _fatal(error: sqlite3.Error) -> bool:
+    """Errors that doom the transaction (disk full, I/O), not just one job's statements."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is None or code & 0xFF in (
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_CORRUPT,
+        sqlite3.SQLITE_NOTADB,
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_CANTOPEN,
+    )
 
 
 def _generation(db: sqlite3.Connection, key: str) -> int:

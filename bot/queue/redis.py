@@ -65,6 +65,10 @@ from typing import Any
 
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.exceptions import WatchError
 from saq.job import TERMINAL_STATUSES, Job, Status
 from saq.queue.redis import RedisQueue as SaqQueue
@@ -105,7 +109,13 @@ class RedisQueue:
         orphan_grace: float = ORPHAN_GRACE,
         worker_ttl: int = WORKER_TTL,
     ) -> None:
-        self.redis: Redis = Redis.from_url(url)
+        # A restarted Redis: stale pooled connections are retried on a fresh one.
+        self.redis: Redis = Redis.from_url(
+            url,
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 4),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+            health_check_interval=15,
+        )
         self.saq = SaqQueue(self.redis, name=name)
         self._dedup_seconds = int(dedup_seconds)
         self._dead_seconds = dead_seconds

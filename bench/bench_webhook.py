@@ -12,8 +12,11 @@ bot's peak RSS (VmHWM). The bot's GitHub URL points at a closed loopback port: t
 leases each job, fails fast (connection refused) and backs off, so the queue sees leases and
 failures besides the enqueues, but no review CPU competes with the webhook.
 
-    python bench/bench_webhook.py                      # 200 req/s for 5 s (make bench)
-    python bench/bench_webhook.py --duration 30        # the issue's 30 s run
+    python bench/bench_webhook.py                      # 200 req/s for 5 s, 5 runs (make bench)
+    python bench/bench_webhook.py --duration 20        # issue 16's goal: five 20 s runs
+
+Each run measures the bare endpoint and the bot back to back; all runs are printed, and the
+goal holds only if it holds in every run. Exit status 1 when it is missed.
 """
 
 from __future__ import annotations
@@ -221,6 +224,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of load")
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured requests first")
+    parser.add_argument("--runs", type=int, default=5, help="consecutive runs (all printed)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--load-gen", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -232,6 +236,38 @@ def main() -> None:
         print(json.dumps(asyncio.run(load(args.load_gen, args.rate, args.duration, args.warmup))))
         return
 
+    results = []
+    print(
+        f"webhook ack latency: {args.rate:g} req/s for {args.duration:g} s on loopback,"
+        f" {args.runs} runs"
+    )
+    for run in range(1, args.runs + 1):
+        bare, bot = one_run(args)
+        ratio = bot["p99_ms"] / bare["p99_ms"]
+        goal = ratio <= 2.0 and bot["p99_ms"] <= 25.0
+        results.append({"bare": bare, "bot": bot, "p99_ratio": ratio, "goal_met": goal})
+        if not args.json:
+            for name, r in (("bare 202", bare), ("linkname-bot", bot)):
+                print(
+                    f"  run {run} {name:13} p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms"
+                    f"  max {r['max_ms']:7.2f} ms  n={r['count']} ({r['achieved_rate']:.0f}/s)"
+                    f"  statuses {r['statuses']}  peak RSS {r['peak_rss_mib']:.0f} MiB"
+                )
+            print(
+                f"  run {run} p99 ratio bot/bare {ratio:.2f} (goal ≤ 2.0); bot p99 ≤ 25 ms: "
+                + ("met" if goal else "NOT met"),
+                flush=True,
+            )
+    met = all(r["goal_met"] for r in results)
+    if args.json:
+        print(json.dumps({"runs": results, "goal_met": met}))
+    else:
+        print(f"goal in all {args.runs} runs: " + ("met" if met else "NOT met"))
+    if not met:
+        sys.exit(1)
+
+
+def one_run(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp:
         base_env = {"PATH": os.environ.get("PATH", ""), "HOME": tmp, "DATA_DIR": tmp}
         port = free_port()
@@ -252,22 +288,7 @@ def main() -> None:
         bot = measure(
             [*argv, "serve", "--host", "127.0.0.1", "--port", str(port)], bot_env, port, args
         )
-    ratio = bot["p99_ms"] / bare["p99_ms"]
-    goal = ratio <= 2.0 and bot["p99_ms"] <= 25.0
-    if args.json:
-        print(json.dumps({"bare": bare, "bot": bot, "p99_ratio": ratio, "goal_met": goal}))
-        return
-    print(f"webhook ack latency: {args.rate:g} req/s for {args.duration:g} s on loopback")
-    for name, r in (("bare 202", bare), ("linkname-bot", bot)):
-        print(
-            f"  {name:13} p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms"
-            f"  max {r['max_ms']:7.2f} ms  n={r['count']} ({r['achieved_rate']:.0f}/s)"
-            f"  statuses {r['statuses']}  peak RSS {r['peak_rss_mib']:.0f} MiB"
-        )
-    print(
-        f"  p99 ratio bot/bare {ratio:.2f} (goal ≤ 2.0); bot p99 goal ≤ 25 ms: "
-        + ("met" if goal else "NOT met")
-    )
+    return bare, bot
 
 
 if __name__ == "__main__":

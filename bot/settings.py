@@ -43,6 +43,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 3000
     docs_url: str | None = None  # DOCS_URL: where rule links point (None: the project's docs)
+    worker_concurrency: int = 8  # jobs one process runs at once (reviews mostly wait on GitHub)
+    webhook_max_pending: int = 256  # deliveries waiting for the queue before 503s shed load
 
     @property
     def configured(self) -> bool:
@@ -93,6 +95,12 @@ def load_settings(
         host=get("HOST", "127.0.0.1"),
         port=port,
         docs_url=_url("DOCS_URL", docs) if (docs := get("DOCS_URL")) else None,
+        worker_concurrency=_int(
+            "WORKER_CONCURRENCY", get("WORKER_CONCURRENCY"), minimum=1, maximum=256
+        )
+        or 8,
+        webhook_max_pending=_int("WEBHOOK_MAX_PENDING", get("WEBHOOK_MAX_PENDING"), minimum=1)
+        or 256,
     )
 
 

@@ -18,33 +18,67 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
-def redis_server(workdir: Path) -> Iterator[str]:
-    """Start ``redis-server`` (no persistence), yield its URL, kill it at the end.
+class RedisProcess:
+    """One ``redis-server``; ``restart`` kills it (SIGKILL) and starts it on the same port and
+    directory, so with ``appendfsync`` set it comes back with its append-only file."""
 
-    Raises FileNotFoundError when the binary is not installed.
-    """
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise FileNotFoundError("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    argv = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly"]
-    argv += ["no", "--dir", str(workdir), "--protected-mode", "yes"]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    def __init__(self, workdir: Path, *, appendfsync: str | None = None) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise FileNotFoundError("redis-server is not installed (apt-get install redis-server)")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        argv = [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", ""]
+        if appendfsync is None:
+            argv += ["--appendonly", "no"]
+        else:
+            argv += ["--appendonly", "yes", "--appendfsync", appendfsync]
+        self.argv = [*argv, "--dir", str(workdir), "--protected-mode", "yes"]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            self.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 10
         while True:
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as conn:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
                     conn.sendall(b"PING\r\n")
                     if conn.recv(16).startswith(b"+PONG"):
-                        break
+                        return
             except OSError:
                 pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server did not start on port {port}")
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {self.port}")
             time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+
+@contextmanager
+def redis_server(workdir: Path, *, appendfsync: str | None = None) -> Iterator[str]:
+    """Start ``redis-server`` (no persistence unless ``appendfsync``), yield its URL, kill it
+    at the end.
+
+    Raises FileNotFoundError when the binary is not installed.
+    """
+    with redis_process(workdir, appendfsync=appendfsync) as server:
+        yield server.url
+
+
+@contextmanager
+def redis_process(workdir: Path, *, appendfsync: str | None = None) -> Iterator[RedisProcess]:
+    server = RedisProcess(workdir, appendfsync=appendfsync)
+    try:
+        server.start()
+        yield server
     finally:
-        proc.kill()
-        proc.wait()
+        server.kill()

@@ -1,9 +1,15 @@
 """Hardening against the real served process (``linkname-bot serve`` under uvicorn).
 
-* kill -9 trials: signed PR webhooks, ``kill -9`` at a random moment mid-review, restart;
-  every delivery answered 202 must end in exactly one completed check run on the fake
-  GitHub (none lost, none duplicated), with SQLite and with a real redis-server. The full
-  50 trials per backend are ``slow`` (``make hardening``); the default run does a slice.
+* kill -9 trials, shaped like issue 16's operator run: the store keeps the history of the
+  earlier trials; each trial reviews a PR, has its delivery redelivered and a slash command
+  run, restarts the App gracefully, then sends signed PR webhooks and ``kill -9``s the App at
+  a random moment mid-review, and restarts it. Every delivery answered 202 must end in
+  exactly one completed check run on the fake GitHub (none lost, none duplicated) within
+  ``RESUME_SECONDS`` plus the review time, with SQLite and with a real redis-server. The
+  default job lease (120 s) is kept: only the dead-holder recovery can meet that deadline
+  (the earlier trials set a 2 s lease, which hid the 120 s stall). The fake GitHub answers
+  after ``LATENCY``, so reviews take long enough to be killed mid-way. The full 50 trials
+  per backend are ``slow`` (``make hardening``); the default run does a slice.
 * hostile requests (forged, missing, sha1, truncated signatures; wrong content types;
   oversize and malformed bodies) are refused and nothing is enqueued.
 """
@@ -20,7 +26,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,12 +38,14 @@ from bot.webhook.app import MAX_BODY_BYTES, WEBHOOK_PATH
 from bot.webhook.signature import sign
 from tests.fakegithub import FakeGitHub, Pull, Repo, serve
 from tests.redis_server import free_port, redis_server
-from tests.test_e2e_review import GO_MOD, NEW_FILE, pull_request_event
+from tests.test_e2e_review import GO_MOD, NEW_FILE, comment_event, pull_request_event
 
 SECRET = "hardening-secret"
 DELIVERIES_PER_TRIAL = 4
 KILL_WINDOW = 1.5  # seconds after the first delivery; the reviews take about that long
-SETTLE_DEADLINE = 60.0  # Redis re-hands a job orphaned between dequeue and lease after 30 s
+LATENCY = 0.1  # seconds the fake GitHub takes per request (GitHub is about that far away)
+RESUME_SECONDS = 10.0  # after the restart, in-flight reviews complete within this + review time
+LOST_AFTER = 60.0  # a review still missing then counts as lost (else as late)
 SLICE = int(os.environ.get("HARDENING_SLICE", "3"))
 FULL = int(os.environ.get("HARDENING_TRIALS", "50"))
 
@@ -66,7 +74,6 @@ class BotProcess:
             "QUEUE_URL": queue_url,
             "DATA_DIR": str(workdir / "data"),
             "LOG_LEVEL": "INFO",
-            "WORKER_LEASE_SECONDS": "2",  # a killed worker's job is handed out again soon
             "GITHUB_WRITE_INTERVAL": "0",
             "RECOVERY_INTERVAL": "0",
         }
@@ -137,11 +144,16 @@ class Tally:
     duplicated: int = 0
     done_at_kill: int = 0  # reviews already finished when the kill came
     mid_review_at_kill: int = 0  # check runs in progress when the kill came
+    late: int = 0  # completed, but after RESUME_SECONDS + the review time
+    slowest_resume: float = 0.0  # seconds from the restart to the last review of a trial
+    review_time: float = 0.0  # the longest history review (202 to completed check run)
     details: list[str] = field(default_factory=list)
 
     def line(self, backend: str) -> str:
         return (
-            f"{backend}: lost/duplicated/total = {self.lost}/{self.duplicated}/{self.accepted}"
+            f"{backend}: lost/duplicated/late/total ="
+            f" {self.lost}/{self.duplicated}/{self.late}/{self.accepted}"
+            f" (slowest resume {self.slowest_resume:.1f} s, review {self.review_time:.1f} s)"
             f" (at the kills: {self.mid_review_at_kill} check runs in progress,"
             f" {self.done_at_kill} reviews done)"
         )
@@ -155,6 +167,35 @@ def completed_runs(repo: Repo, pull: Pull) -> list[dict[str, Any]]:
     ]
 
 
+def history(gh: FakeGitHub, bot: BotProcess, repo: Repo, number: int) -> float:
+    """A review, its delivery redelivered, a slash command re-reviewing it; the review time."""
+    pull = gh.add_pull(repo, number, {f"h{number}/x.go": NEW_FILE})
+    body = json.dumps(pull_request_event(repo, pull, "opened")).encode()
+    guid = str(uuid.uuid4())
+    started = time.monotonic()
+    assert post(bot.url, "pull_request", body, guid).status_code == 202
+    wait_for(lambda: bool(completed_runs(repo, pull)), 30)
+    review_time = time.monotonic() - started
+    assert post(bot.url, "pull_request", body, guid).status_code == 200
+    comment = comment_event(repo, pull, 900 + number, "octo")
+    comment["comment"]["author_association"] = "MEMBER"
+    assert (
+        post(bot.url, "issue_comment", json.dumps(comment).encode(), str(uuid.uuid4())).status_code
+        == 202
+    )
+    wait_for(lambda: len(completed_runs(repo, pull)) >= 2, 30)
+    return review_time
+
+
+def wait_for(probe: Callable[[], bool], limit: float) -> bool:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if probe():
+            return True
+        time.sleep(0.05)
+    return probe()
+
+
 def run_trial(
     gh: FakeGitHub, bot: BotProcess, trial: int, rng: random.Random, tally: Tally
 ) -> None:
@@ -163,10 +204,13 @@ def run_trial(
         gh.add_pull(repo, n, {f"p{n}/x.go": NEW_FILE}) for n in range(1, 1 + DELIVERIES_PER_TRIAL)
     ]
     bot.start()
+    review_time = history(gh, bot, repo, 100)
+    bot.stop()  # a graceful restart before the kill, as an operator's deploy would
+    bot.start()
     sent: list[tuple[Pull, bytes, str]] = []
     accepted: list[Pull] = []
     started = time.monotonic()
-    kill_at = started + rng.uniform(0.0, KILL_WINDOW)
+    kill_at = started + rng.uniform(0.1, max(KILL_WINDOW, 1.5 * review_time))
     for pull in pulls:
         body = json.dumps(pull_request_event(repo, pull, "opened")).encode()
         guid = str(uuid.uuid4())
@@ -178,9 +222,11 @@ def run_trial(
     bot.kill9()
     runs = list(repo.check_runs.values())
     tally.mid_review_at_kill += sum(r["status"] != "completed" for r in runs)
-    tally.done_at_kill += sum(r["status"] == "completed" for r in runs)
+    tally.done_at_kill += sum(r["status"] == "completed" for r in runs) - 2  # the history's
+    tally.review_time = max(tally.review_time, review_time)
 
     bot.start()
+    restarted = time.monotonic()
     # GitHub (or the recovery loop) may redeliver: the same guids must not queue again.
     for pull, body, guid in sent:
         status = post(bot.url, "pull_request", body, guid).status_code
@@ -188,14 +234,17 @@ def run_trial(
             assert status == 200, f"redelivery of an accepted delivery answered {status}"
         elif status == 202:
             accepted.append(pull)
-    deadline = time.monotonic() + SETTLE_DEADLINE
-    while time.monotonic() < deadline:
-        if (
-            all(completed_runs(repo, p) for p in accepted)
-            and bot.metric("linkname_queue_depth") == 0
-        ):
-            break
-        time.sleep(0.1)
+    resumed = wait_for(
+        lambda: all(completed_runs(repo, p) for p in accepted), RESUME_SECONDS + review_time
+    )
+    tally.slowest_resume = max(tally.slowest_resume, time.monotonic() - restarted)
+    if not resumed:
+        tally.late += 1
+        tally.details.append(
+            f"trial {trial}: not all done {RESUME_SECONDS + review_time:.1f} s after the restart"
+        )
+        wait_for(lambda: all(completed_runs(repo, p) for p in accepted), LOST_AFTER)
+    wait_for(lambda: bot.metric("linkname_queue_depth") == 0, 10)
     time.sleep(0.3)
     bot.stop()  # graceful: a job still in hand finishes
 
@@ -226,6 +275,7 @@ def kill_trials(backend: str, trials: int, tmp_path: Path) -> None:
     rng = random.Random(int(os.environ.get("HARDENING_SEED", str(time.time_ns()))))
     tally = Tally()
     with serve() as gh, queue_url(backend, tmp_path) as url:
+        gh.latency = LATENCY
         bot = BotProcess(gh, url, tmp_path)
         try:
             for trial in range(trials):
@@ -234,7 +284,7 @@ def kill_trials(backend: str, trials: int, tmp_path: Path) -> None:
             bot.stop()
     print(tally.line(backend), *tally.details, sep="\n")
     assert tally.accepted > 0
-    assert (tally.lost, tally.duplicated) == (0, 0), (
+    assert (tally.lost, tally.duplicated, tally.late) == (0, 0, 0), (
         tally.line(backend) + "\n" + "\n".join(tally.details)
     )
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.queue import Queue, open_queue
-from bot.queue.base import LEASE_EXPIRED
+from bot.queue.base import LEASE_EXPIRED, WORKER_DIED
 from bot.queue.memory import MemoryQueue
 from bot.queue.sqlite import SQLiteQueue
 from bot.queue.worker import TransientError, Worker, superseded
@@ -352,6 +352,8 @@ async def main() -> None:
     assert await queue.enqueue({"survives": True}, dedup_id="delivery-kill")
     if then == "lease":
         assert await queue.lease(lease_seconds=0.5)
+    if then in ("lease-long", "alive"):  # a lease that outlives the test
+        assert await queue.lease(lease_seconds=600)
     print("ready", flush=True)
     time.sleep(60)  # hang, holding everything open
 
@@ -397,6 +399,85 @@ async def test_job_survives_sigkill(
         assert not await queue.enqueue({}, dedup_id="delivery-kill")
     finally:
         await queue.close()
+
+
+def _spawn(backend: str, where: str, name: str, then: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, backend, where, name, then],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def _reopen(backend: str, where: str, name: str) -> Queue:
+    if backend == "sqlite":
+        return SQLiteQueue(where)
+    from bot.queue.redis import RedisQueue
+
+    return RedisQueue(where, name=name)
+
+
+async def test_lease_of_a_killed_process_is_released_at_once(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """SIGKILL with a 600 s lease in hand: the job is handed out again in seconds (SQLite: at
+    open, the holder's pid no longer runs; Redis: the worker's registration expires), not
+    when the lease ends. The recovery is counted."""
+    if backend == "memory":
+        pytest.skip("the memory queue is not durable")
+    name = f"dead-{uuid.uuid4().hex[:8]}"
+    where = (
+        str(tmp_path / "queue.db") if backend == "sqlite" else request.getfixturevalue("redis_url")
+    )
+    proc = _spawn(backend, where, name, "lease-long")
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 20)
+        assert line == b"ready\n"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    queue = _reopen(backend, where, name)
+    started = time.monotonic()
+    try:
+        job = await eventually(lambda: queue.lease(lease_seconds=30), timeout=15)
+        assert job is not None and job.payload == {"survives": True}  # type: ignore[attr-defined]
+        assert job.attempts == 2  # type: ignore[attr-defined]
+        assert job.last_error == WORKER_DIED  # type: ignore[attr-defined]
+        assert time.monotonic() - started < 10
+        assert queue.recovered == 1  # type: ignore[attr-defined]
+    finally:
+        await queue.close()
+
+
+async def test_lease_of_a_live_process_is_left_alone(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Another process on the same store holds a lease and still runs: nobody takes it."""
+    if backend == "memory":
+        pytest.skip("the memory queue is not durable")
+    name = f"live-{uuid.uuid4().hex[:8]}"
+    where = (
+        str(tmp_path / "queue.db") if backend == "sqlite" else request.getfixturevalue("redis_url")
+    )
+    proc = _spawn(backend, where, name, "alive")
+    queue: Queue | None = None
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 20)
+        assert line == b"ready\n"
+        queue = _reopen(backend, where, name)
+        deadline = time.monotonic() + 8  # longer than the Redis registration's TTL
+        while time.monotonic() < deadline:
+            assert await queue.lease(lease_seconds=30) is None
+            await asyncio.sleep(0.2)
+        assert queue.recovered == 0  # type: ignore[attr-defined]
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if queue is not None:
+            await queue.close()
 
 
 @pytest.mark.redis

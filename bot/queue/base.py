@@ -23,6 +23,7 @@ DEDUP_SECONDS = 7 * 24 * 3600.0
 """How long a ``dedup_id`` is remembered (GitHub redelivers for up to 3 days)."""
 
 LEASE_EXPIRED = "lease expired: the worker stopped renewing it (killed?)"
+WORKER_DIED = "worker died: its process no longer runs (killed?)"
 
 
 @dataclass(frozen=True)

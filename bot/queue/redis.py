@@ -32,6 +32,17 @@ Plain Redis commands do only what saq cannot express:
   one job. Our reaper only re-queues an ACTIVE job whose lease ended, or a job left in
   ``active`` un-activated (its leaser died) after ``ORPHAN_GRACE`` seconds.
 
+Dead workers (saq issue #127: a killed worker's jobs stay in ``active`` until a timeout) are
+found by saq's own worker registry: each queue object is a worker that writes
+``worker_info:<worker_id>`` as ``Queue.write_worker_info`` does (SET EX, ``worker_ttl`` seconds,
+refreshed every third of it by a thread, so a busy event loop is not taken for a dead
+process), and each job it activates records that id in
+``meta["worker"]``. The reaper re-queues at once an ACTIVE job whose worker's key has expired,
+and frees the pull request's ``running:<key>`` lock the dead lease held, so a SIGKILLed
+process's reviews resume ``worker_ttl`` seconds after the kill instead of a lease (120 s)
+later. ``recovered`` counts them (``linkname_queue_recovered_total``). A graceful close deletes
+the key; its jobs were finished first.
+
 Known window: ``complete`` and ``fail`` check the lease, then call saq (not one transaction).
 A lease expiring exactly in between costs at most a redundant run; no job is lost.
 
@@ -42,19 +53,36 @@ Do not run saq's ``Worker`` or its sweeps on this queue's name.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import threading
 import time
 import uuid
 from typing import Any
 
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.exceptions import WatchError
 from saq.job import TERMINAL_STATUSES, Job, Status
 from saq.queue.redis import RedisQueue as SaqQueue
 
-from bot.queue.base import DEDUP_SECONDS, LEASE_EXPIRED, DeadLetter, Leased
+from bot.queue.base import DEDUP_SECONDS, LEASE_EXPIRED, WORKER_DIED, DeadLetter, Leased
 
-ORPHAN_GRACE = 30.0
-"""Seconds a dequeued job may stay un-activated before the reaper hands it out again."""
+ORPHAN_GRACE = 5.0
+"""Seconds a dequeued job may stay un-activated before the reaper hands it out again.
+
+Activation takes milliseconds; a reaper that takes the job back first changes its body, and
+the activator's WATCH transaction then fails, so a short grace cannot run a job twice."""
+
+WORKER_TTL = 5
+"""Seconds a worker's registration outlives its last heartbeat (refreshed every third)."""
 
 DEFER_SECONDS = 0.5
 """How long a job waits when another job with its coalesce key is running."""
@@ -79,8 +107,15 @@ class RedisQueue:
         dead_seconds: int = 30 * 24 * 3600,
         reap_every: float = 1.0,
         orphan_grace: float = ORPHAN_GRACE,
+        worker_ttl: int = WORKER_TTL,
     ) -> None:
-        self.redis: Redis = Redis.from_url(url)
+        # A restarted Redis: stale pooled connections are retried on a fresh one.
+        self.redis: Redis = Redis.from_url(
+            url,
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 4),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+            health_check_interval=15,
+        )
         self.saq = SaqQueue(self.redis, name=name)
         self._dedup_seconds = int(dedup_seconds)
         self._dead_seconds = dead_seconds
@@ -90,6 +125,13 @@ class RedisQueue:
         self._reaped = 0.0
         self._orphans: dict[str, float] = {}
         self._closed = False
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._worker_ttl = max(1, worker_ttl)
+        self._heartbeat: _Heartbeat | None = None
+        self._url = url
+        self._registered = False
+        self.recovered = 0
+        """Jobs of dead workers (or dead leasers) this process handed out again."""
 
     def _pipeline(self) -> Any:
         """A MULTI/EXEC pipeline (typed Any: redis-py's pipeline stubs do not chain)."""
@@ -97,6 +139,34 @@ class RedisQueue:
 
     def _ns(self, key: str) -> str:
         return self.saq.namespace(key)
+
+    def _worker_key(self, worker_id: str) -> str:
+        return self._ns(f"worker_info:{worker_id}")
+
+    # the worker registry (saq's worker_info keys)
+
+    async def _register(self) -> None:
+        """Register this worker and keep the registration fresh until ``close``.
+
+        The heartbeat is a thread with its own connection, not a task: an event loop busy
+        with a long review must not look like a dead process (its jobs would run twice)."""
+        if self._registered:
+            return
+        beat = _Heartbeat(
+            self._url, self._worker_key(self.worker_id), self.saq.name, self._worker_ttl
+        )
+        await asyncio.to_thread(beat.beat)
+        beat.start()
+        self._heartbeat = beat
+        self._registered = True
+
+    async def _dead_workers(self, worker_ids: set[str]) -> set[str]:
+        """The ids among ``worker_ids`` whose registration has expired."""
+        ids = sorted(worker_ids)
+        if not ids:
+            return set()
+        alive = await self.redis.mget([self._worker_key(i) for i in ids])
+        return {i for i, info in zip(ids, alive, strict=True) if info is None}
 
     # enqueue
 
@@ -151,6 +221,7 @@ class RedisQueue:
     # lease
 
     async def lease(self, *, lease_seconds: float) -> Leased | None:
+        await self._register()
         await self._reap()
         await self.saq.schedule(lock=1)
         for _ in range(100):
@@ -187,6 +258,7 @@ class RedisQueue:
                 job.started = job.touched = _now_ms()
                 job.worker_id = token
                 job.meta["lease_until"] = time.time() + lease_seconds
+                job.meta["worker"] = self.worker_id
                 pipe.multi()
                 pipe.set(job.id, self.saq.serialize(job))
                 await pipe.execute()
@@ -204,7 +276,8 @@ class RedisQueue:
             await pipe.execute()
 
     async def _reap(self) -> None:
-        """Hand out again jobs whose lease ended, and jobs dequeued by a leaser that died."""
+        """Hand out again jobs whose worker died, whose lease ended, or whose leaser died
+        between dequeue and activation."""
         now = time.time()
         if now - self._reaped < self._reap_every:
             return
@@ -212,6 +285,15 @@ class RedisQueue:
         ids = await self.redis.lrange(self.saq._active, 0, -1)
         active = {i.decode() if isinstance(i, bytes) else i for i in ids}
         self._orphans = {i: t for i, t in self._orphans.items() if i in active}
+        jobs = (
+            [self.saq.deserialize(raw) for raw in await self.redis.mget(sorted(active))]
+            if active
+            else []
+        )
+        workers = {
+            str(j.meta.get("worker")) for j in jobs if j is not None and j.meta.get("worker")
+        }
+        dead = await self._dead_workers(workers)
         for job_id in active:
             async with self._pipeline() as pipe:
                 try:
@@ -220,21 +302,42 @@ class RedisQueue:
                     if job is None or job.status in TERMINAL_STATUSES:
                         pipe.multi()
                         pipe.lrem(self.saq._active, 0, job_id)
+                    elif job.status == Status.ACTIVE and job.meta.get("worker") in dead:
+                        await self._free_running(pipe, job)
+                        self._requeue(pipe, job, WORKER_DIED)
+                        self.recovered += 1
                     elif job.status == Status.ACTIVE and job.meta.get("lease_until", 0) < now:
+                        await self._free_running(pipe, job)
                         self._requeue(pipe, job, LEASE_EXPIRED)
                     elif job.status == Status.QUEUED:
                         if now - self._orphans.setdefault(job_id, now) < self._orphan_grace:
                             continue
                         self._requeue(pipe, job, job.error)
+                        self.recovered += 1
                     else:
                         continue
                     await pipe.execute()
                 except WatchError:
                     continue
 
+    async def _free_running(self, pipe: Any, job: Job) -> None:
+        """Watch the job's ``running:<key>`` lock; ``_requeue`` deletes it if the job holds it."""
+        key = (job.kwargs or {}).get("coalesce_key")
+        if key is None:
+            return
+        running = self._ns(f"running:{key}")
+        await pipe.watch(running)
+        holder = await pipe.get(running)
+        if holder is not None and holder.decode() == job.worker_id:
+            job.meta["free_running"] = running
+
     def _requeue(self, pipe: Any, job: Job, error: str | None) -> None:
+        running = job.meta.pop("free_running", None)
+        job.meta.pop("worker", None)
         job.status, job.error, job.worker_id, job.touched = Status.QUEUED, error, None, _now_ms()
         pipe.multi()
+        if running is not None:
+            pipe.delete(running)
         pipe.set(job.id, self.saq.serialize(job))
         pipe.lrem(self.saq._active, 0, job.id)
         pipe.zadd(self.saq._incomplete, {job.id: 0})
@@ -341,7 +444,40 @@ class RedisQueue:
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
+            if self._heartbeat is not None:
+                await asyncio.to_thread(self._heartbeat.stop)
+            if self._registered:
+                with contextlib.suppress(Exception):
+                    await self.redis.delete(self._worker_key(self.worker_id))
             await self.saq.disconnect()
+
+
+class _Heartbeat(threading.Thread):
+    """Writes the worker's registration (saq's ``worker_info`` key and JSON) every third of
+    its TTL, on its own connection, until ``stop``."""
+
+    def __init__(self, url: str, key: str, queue_name: str, ttl: int) -> None:
+        super().__init__(name="redis-queue-heartbeat", daemon=True)
+        self._client = SyncRedis.from_url(
+            url, socket_timeout=ttl / 2, socket_connect_timeout=ttl / 2
+        )
+        self._key, self._ttl = key, ttl
+        metadata = {"pid": os.getpid(), "host": socket.gethostname()}
+        self._info = json.dumps({"queue_key": queue_name, "stats": None, "metadata": metadata})
+        self._stopped = threading.Event()
+
+    def beat(self) -> None:
+        self._client.set(self._key, self._info, ex=self._ttl)
+
+    def run(self) -> None:
+        while not self._stopped.wait(self._ttl / 3):
+            with contextlib.suppress(Exception):  # Redis restarting: the next beat tries again
+                self.beat()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join(timeout=self._ttl)
+        self._client.close()
 
 
 def _now_ms() -> int:

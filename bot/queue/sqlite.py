@@ -5,15 +5,30 @@ only the process being killed but also power loss (NORMAL in WAL mode may lose t
 commits on power loss, and the webhook has already answered 202 by then). The cost is one
 fsync per write, which webhook rates never notice.
 
+Group commit: ``enqueue`` calls that arrive while a transaction is being written wait and are
+stored together in the next one (one ``BEGIN IMMEDIATE`` … ``COMMIT``, one fsync), each job in
+its own savepoint; each call returns only once its group committed. Under a burst the
+acknowledgement costs one transaction per group, not per delivery.
+
 Atomicity: each write is one ``BEGIN IMMEDIATE`` transaction, which takes the file's write
 lock up front, so two leasers (threads or processes) never pick the same row. All SQLite
 calls of one queue run on its own single thread, off the event loop.
+
+Dead holders: each lease records the holder's pid and the host's boot id
+(``/proc/sys/kernel/random/boot_id``). When the queue opens, and every ``release_every``
+seconds after, leases whose holder no longer runs (another boot, or no such pid on this boot)
+are released at once, so the jobs of a SIGKILLed process resume when it restarts, not when
+the lease (120 s) runs out. Leases of live processes sharing the file are left alone. A file
+on a shared filesystem used from two hosts would see the other host's leases as "another
+boot": do not share the file between hosts (use Redis for several hosts).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import os
 import sqlite3
 import time
 import uuid
@@ -22,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.queue.base import DEDUP_SECONDS, LEASE_EXPIRED, DeadLetter, Leased
+from bot.queue.base import DEDUP_SECONDS, LEASE_EXPIRED, WORKER_DIED, DeadLetter, Leased
 
 T = TypeVar("T")
 
@@ -38,7 +53,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     leased INTEGER NOT NULL DEFAULT 0,
     token TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
-    error TEXT
+    error TEXT,
+    owner_pid INTEGER,  -- the leaseholder's process id
+    owner_boot TEXT     -- and the boot it runs in
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (due_at, seq);
 CREATE INDEX IF NOT EXISTS jobs_key ON jobs (coalesce_key, leased);
@@ -75,13 +92,51 @@ ORDER BY due_at, seq LIMIT 1
 """
 
 
+def boot_id() -> str:
+    """This boot of the host (Linux); elsewhere a constant, so only pids are compared."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return "unknown"
+
+
+def process_alive(pid: int) -> bool:
+    """True when ``pid`` names a running (not zombie) process on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no procfs: kill(0) succeeded
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
 class SQLiteQueue:
-    def __init__(self, path: str | Path, *, dedup_seconds: float = DEDUP_SECONDS) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        dedup_seconds: float = DEDUP_SECONDS,
+        release_every: float = 5.0,
+    ) -> None:
         self.path = Path(path)
         self._dedup_seconds = dedup_seconds
+        self._release_every = release_every
+        self._released = float("-inf")
+        self._boot = boot_id()
+        self.recovered = 0
+        """Leases of dead processes this queue released."""
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-queue")
         self._db: sqlite3.Connection | None = None
         self._pruned = 0.0
+        self._pending: list[_Pending] = []
+        self.groups = 0
+        """Enqueue transactions committed (each holds one or more jobs)."""
+        self._flusher: asyncio.Task[None] | None = None
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
@@ -98,46 +153,134 @@ class SQLiteQueue:
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA busy_timeout=30000")
         db.executescript(SCHEMA)  # idempotent; executescript commits by itself
+        columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+        for column, kind in (("owner_pid", "INTEGER"), ("owner_boot", "TEXT")):
+            if column not in columns:  # a file written before leases named their holder
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
+        self._release_dead(db)
         return db
+
+    def _holder_alive(self, pid: int, boot: str) -> bool:
+        """False for a holder of another boot, or a pid that no longer runs on this one.
+
+        This process's own pid counts as alive (another queue object of it may lease)."""
+        if boot != self._boot:
+            return False
+        return pid == os.getpid() or process_alive(pid)
+
+    def _release_dead(self, db: sqlite3.Connection) -> int:
+        """Release the leases held by processes that no longer run; how many."""
+        now = time.time()
+        self._released = now
+        holders = db.execute(
+            "SELECT DISTINCT owner_pid, owner_boot FROM jobs"
+            " WHERE leased AND due_at > ? AND owner_pid IS NOT NULL",
+            (now,),
+        ).fetchall()
+        dead = [(pid, boot) for pid, boot in holders if not self._holder_alive(pid, boot)]
+        released = 0
+        for pid, boot in dead:
+            with _transaction(db):
+                released += db.execute(
+                    "UPDATE jobs SET leased = 0, token = NULL, due_at = ?, error = ?,"
+                    " owner_pid = NULL, owner_boot = NULL"
+                    " WHERE leased AND owner_pid = ? AND owner_boot = ?",
+                    (now, WORKER_DIED, pid, boot),
+                ).rowcount
+        self.recovered += released
+        return released
 
     async def enqueue(
         self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
     ) -> bool:
-        data = json.dumps(payload)
+        """Store the job; concurrent calls share one transaction (group commit).
 
-        def run(db: sqlite3.Connection) -> bool:
-            now = time.time()
-            with _transaction(db):
-                if now - self._pruned > 3600:
-                    self._prune(db, now - self._dedup_seconds)
-                    self._pruned = now
-                seen = db.execute("SELECT seen_at FROM dedup WHERE id = ?", (dedup_id,)).fetchone()
-                if seen is not None and now - seen[0] < self._dedup_seconds:
-                    return False
-                db.execute("INSERT OR REPLACE INTO dedup VALUES (?, ?)", (dedup_id, now))
-                generation = 0
-                if coalesce_key is not None:
-                    (generation,) = db.execute(
-                        "INSERT INTO generations VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE"
-                        " SET generation = generation + 1, updated_at = excluded.updated_at"
-                        " RETURNING generation",
-                        (coalesce_key, now),
-                    ).fetchone()
-                    replaced = db.execute(
-                        "UPDATE jobs SET payload = ?, generation = ?, attempts = 0, error = NULL"
-                        " WHERE coalesce_key = ? AND NOT leased",
-                        (data, generation, coalesce_key),
-                    ).rowcount
-                    if replaced:
-                        return True
-                db.execute(
-                    "INSERT INTO jobs (id, payload, coalesce_key, generation, enqueued_at, due_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (uuid.uuid4().hex, data, coalesce_key, generation, now, now),
-                )
+        A call returns only after the transaction holding its job committed (one fsync for
+        the whole group); if the commit fails, every call of the group raises."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[bool] = loop.create_future()
+        self._pending.append((json.dumps(payload), dedup_id, coalesce_key, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = loop.create_task(self._flush())
+        return await done
+
+    async def _flush(self) -> None:
+        while self._pending:
+            group, self._pending = self._pending, []
+            try:
+                results = await self._run(functools.partial(self._store_group, group=group))
+            except BaseException as error:
+                for *_, done in group:
+                    if done.done():
+                        continue
+                    if isinstance(error, Exception):
+                        done.set_exception(error)
+                    else:
+                        done.cancel()
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for (*_, done), result in zip(group, results, strict=True):
+                if done.done():
+                    continue
+                if isinstance(result, Exception):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
+
+    def _store_group(self, db: sqlite3.Connection, group: list[_Pending]) -> list[bool | Exception]:
+        now = time.time()
+        results: list[bool | Exception] = []
+        with _transaction(db):
+            if now - self._pruned > 3600:
+                self._prune(db, now - self._dedup_seconds)
+                self._pruned = now
+            for data, dedup_id, coalesce_key, _ in group:
+                db.execute("SAVEPOINT job")
+                try:
+                    results.append(self._store(db, now, data, dedup_id, coalesce_key))
+                except sqlite3.Error as error:
+                    if _fatal(error):
+                        raise  # the whole group fails (disk full, I/O error)
+                    db.execute("ROLLBACK TO job")
+                    results.append(error)
+                db.execute("RELEASE job")
+        self.groups += 1
+        return results
+
+    def _store(
+        self,
+        db: sqlite3.Connection,
+        now: float,
+        data: str,
+        dedup_id: str,
+        coalesce_key: str | None,
+    ) -> bool:
+        seen = db.execute("SELECT seen_at FROM dedup WHERE id = ?", (dedup_id,)).fetchone()
+        if seen is not None and now - seen[0] < self._dedup_seconds:
+            return False
+        db.execute("INSERT OR REPLACE INTO dedup VALUES (?, ?)", (dedup_id, now))
+        generation = 0
+        if coalesce_key is not None:
+            (generation,) = db.execute(
+                "INSERT INTO generations VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE"
+                " SET generation = generation + 1, updated_at = excluded.updated_at"
+                " RETURNING generation",
+                (coalesce_key, now),
+            ).fetchone()
+            replaced = db.execute(
+                "UPDATE jobs SET payload = ?, generation = ?, attempts = 0, error = NULL"
+                " WHERE coalesce_key = ? AND NOT leased",
+                (data, generation, coalesce_key),
+            ).rowcount
+            if replaced:
                 return True
-
-        return await self._run(run)
+        db.execute(
+            "INSERT INTO jobs (id, payload, coalesce_key, generation, enqueued_at, due_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (uuid.uuid4().hex, data, coalesce_key, generation, now, now),
+        )
+        return True
 
     @staticmethod
     def _prune(db: sqlite3.Connection, before: float) -> None:
@@ -152,6 +295,8 @@ class SQLiteQueue:
     async def lease(self, *, lease_seconds: float) -> Leased | None:
         def run(db: sqlite3.Connection) -> Leased | None:
             now = time.time()
+            if now - self._released >= self._release_every:
+                self._release_dead(db)
             with _transaction(db):
                 db.execute(DROP_SUPERSEDED_SQL, (now,))
                 row = db.execute(LEASE_SQL, {"now": now}).fetchone()
@@ -162,8 +307,8 @@ class SQLiteQueue:
                 error = error or (LEASE_EXPIRED if leased else None)
                 db.execute(
                     "UPDATE jobs SET leased = 1, token = ?, attempts = attempts + 1,"
-                    " due_at = ?, error = ? WHERE id = ?",
-                    (token, now + lease_seconds, error, job_id),
+                    " due_at = ?, error = ?, owner_pid = ?, owner_boot = ? WHERE id = ?",
+                    (token, now + lease_seconds, error, os.getpid(), self._boot, job_id),
                 )
                 return Leased(
                     job_id, json.loads(payload), attempts + 1, token, key, generation, error
@@ -246,6 +391,25 @@ class SQLiteQueue:
 
         await asyncio.get_running_loop().run_in_executor(self._executor, run)
         self._executor.shutdown(wait=True)
+
+
+_Pending = tuple[str, str, str | None, "asyncio.Future[bool]"]
+"""An enqueue waiting for the group commit: payload JSON, dedup id, coalesce key, answer."""
+
+
+def _fatal(error: sqlite3.Error) -> bool:
+    """Errors that doom the transaction (disk full, I/O), not just one job's statements."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is None or code & 0xFF in (
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_CORRUPT,
+        sqlite3.SQLITE_NOTADB,
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_CANTOPEN,
+    )
 
 
 def _generation(db: sqlite3.Connection, key: str) -> int:

@@ -61,6 +61,7 @@ class Worker:
         backoff: Callable[[int], float] = exponential_backoff,
         on_give_up: GiveUp,
         poll_interval: float = 1.0,
+        concurrency: int = 1,
     ) -> None:
         self.queue = queue
         self.handler = handler
@@ -69,9 +70,17 @@ class Worker:
         self.backoff = backoff
         self.on_give_up = on_give_up
         self.poll_interval = poll_interval
+        self.concurrency = max(1, concurrency)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Work until ``stop`` is set; the job in hand is finished first."""
+        """Work until ``stop`` is set, up to ``concurrency`` jobs at a time; the jobs in hand
+        are finished first. Jobs of one pull request never run at once: the queue does not
+        hand out a job while another with its coalesce key holds a lease."""
+        async with asyncio.TaskGroup() as group:
+            for slot in range(self.concurrency):
+                group.create_task(self._loop(stop), name=f"worker-slot-{slot}")
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 worked = await self.run_once()

@@ -13,6 +13,7 @@ and every test, count separately. What is measured:
 ``linkname_github_requests_total``         GitHub HTTP attempts by ``endpoint`` and ``status``
 ``linkname_github_rate_limit_remaining``   last ``x-ratelimit-remaining`` by ``resource``
 ``linkname_recovery_redeliveries_total``   redeliveries the recovery loop asked GitHub for
+``linkname_queue_recovered_total``         jobs of dead workers handed out again at once
 =========================================  ==================================================
 """
 
@@ -104,6 +105,14 @@ class Metrics:
             ["resource"],
             registry=r,
         )
+        self.recovered = Counter(
+            "linkname_queue_recovered",
+            "Jobs of dead workers (killed processes) the queue handed out again",
+            registry=r,
+        )
+        self._recovered_seen: dict[int, int] = {}
+        self.recovery_sources: list[object] = []
+        """Queue objects whose ``recovered`` count feeds ``linkname_queue_recovered_total``."""
         self.redeliveries = Counter(
             "linkname_recovery_redeliveries",
             "Redeliveries requested by the recovery loop",
@@ -161,8 +170,18 @@ class Metrics:
 
     # -- exposition --------------------------------------------------------------------
 
+    def _count_recovered(self) -> None:
+        for source in [self.queue, *self.recovery_sources]:
+            count = getattr(source, "recovered", None)
+            if isinstance(count, int):
+                delta = count - self._recovered_seen.get(id(source), 0)
+                if delta > 0:
+                    self.recovered.inc(delta)
+                    self._recovered_seen[id(source)] = count
+
     async def refresh_queue(self) -> None:
         """Read the queue's depth and oldest age now (a scrape)."""
+        self._count_recovered()
         if self.queue is None:
             return
         try:

@@ -28,6 +28,7 @@ from bot.queue.worker import Worker
 from bot.service.metrics import DeliveryMetrics, Metrics, job_context
 from bot.service.recovery import DEFAULT_INTERVAL, Recovery
 from bot.service.review_job import make_handlers
+from bot.service.worker_thread import WorkerThread
 from bot.settings import Settings
 from bot.setup import setup_routes
 from bot.setup.manifest import github_web_url
@@ -83,9 +84,16 @@ def build_app(
     poll_interval: float = 1.0,
     metrics: Metrics | None = None,
     recovery_interval: float | None = None,
+    worker_thread: bool | None = None,
 ) -> Starlette:
     """The ASGI app; its lifespan starts the worker and the delivery recovery (when
-    configured) and closes the queue. ``GET /metrics`` serves Prometheus metrics."""
+    configured) and closes the queue. ``GET /metrics`` serves Prometheus metrics.
+
+    ``worker_thread`` (default: when the queue is opened here from a durable URL) runs the
+    worker in its own thread and event loop (``bot.service.worker_thread``); otherwise it is
+    a task in the webhook's loop (tests that hand in a queue or an in-memory one)."""
+    if worker_thread is None:
+        worker_thread = queue is None and not settings.queue_url.startswith("memory:")
     queue = queue if queue is not None else open_queue(settings.queue_url)
     facts = functools.cache(load_window)  # the server's store of standard-library facts
     metrics = metrics if metrics is not None else Metrics(queue)
@@ -98,24 +106,42 @@ def build_app(
     clients: dict[str, GitHubApp] = {}
     app_info: list[tuple[float, AppInfo]] = []
 
+    lease_seconds = _env_seconds("WORKER_LEASE_SECONDS", 120.0)
+    threads: list[WorkerThread] = []
+
+    def make_worker(app: GitHubApp, worker_queue: Queue) -> Worker:
+        handler, on_give_up = make_handlers(
+            app, stdlib=stdlib, on_findings=metrics.observe_findings, docs=settings.docs_url
+        )
+        return Worker(
+            worker_queue,
+            recorded(metrics.instrument(handler), recent),
+            on_give_up=on_give_up,
+            poll_interval=poll_interval,
+            lease_seconds=lease_seconds,
+            concurrency=settings.worker_concurrency,
+        )
+
+    async def run_in_thread(worker_queue: Queue, thread_stop: asyncio.Event) -> None:
+        # The thread's own GitHub client: its connections and pacing locks live in its loop.
+        await make_worker(github_app(settings, metrics), worker_queue).run(thread_stop)
+
     async def start() -> None:
         if not settings.configured:
             logger.warning("setup mode: no App credentials, the worker is not started")
             return
         app = github if github is not None else github_app(settings, metrics)
         clients["app"] = app
-        handler, on_give_up = make_handlers(
-            app, stdlib=stdlib, on_findings=metrics.observe_findings, docs=settings.docs_url
-        )
-        worker = Worker(
-            queue,
-            recorded(metrics.instrument(handler), recent),
-            on_give_up=on_give_up,
-            poll_interval=poll_interval,
-            lease_seconds=_env_seconds("WORKER_LEASE_SECONDS", 120.0),
-        )
         stop.clear()
-        tasks.append(asyncio.create_task(worker.run(stop), name="linkname-bot-worker"))
+        if worker_thread:
+            thread = WorkerThread(
+                settings.queue_url, run_in_thread, on_open=metrics.recovery_sources.append
+            )
+            thread.start()
+            threads.append(thread)
+        else:
+            worker = make_worker(app, queue)
+            tasks.append(asyncio.create_task(worker.run(stop), name="linkname-bot-worker"))
         if recovery_interval > 0:
             recovery = Recovery(
                 app.gateway(),
@@ -124,10 +150,18 @@ def build_app(
                 on_redeliver=metrics.redeliveries.inc,
             )
             tasks.append(asyncio.create_task(recovery.run(stop), name="linkname-bot-recovery"))
-        logger.info("worker started", queue=settings.queue_url.split("://", 1)[0])
+        logger.info(
+            "worker started",
+            queue=settings.queue_url.split("://", 1)[0],
+            concurrency=settings.worker_concurrency,
+            thread=worker_thread,
+        )
 
     async def shutdown() -> None:
         stop.set()
+        for thread in threads:
+            await thread.stop()
+        threads.clear()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task

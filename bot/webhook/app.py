@@ -127,6 +127,8 @@ class WebhookEndpoint:
         self.max_body_bytes = max_body_bytes
         self.enqueue_timeout = enqueue_timeout
         self.recent = RecentDeliveries(remembered_deliveries)
+        self.max_pending = settings.webhook_max_pending
+        self.pending = 0  # deliveries waiting for the queue right now
 
     async def handle(self, request: Request) -> Response:
         event = request.headers.get("x-github-event")
@@ -178,12 +180,22 @@ class WebhookEndpoint:
             self.recent.add(delivery_id)
             log.info("webhook ignored", status=204, reason=result.reason, **result.details)
             return Response(status_code=204)
+        if self.pending >= self.max_pending:  # shed at once rather than queue up and time out
+            log.warning("webhook shed", status=503, pending=self.pending)
+            return JSONResponse(
+                {"error": "too many deliveries at once; retry later"},
+                status_code=503,
+                headers={"retry-after": "5"},
+            )
+        self.pending += 1
         try:
             async with asyncio.timeout(self.enqueue_timeout):
                 queued = await self._enqueue(delivery_id, result)
         except Exception:
             log.exception("webhook enqueue failed", status=503)
             return JSONResponse({"error": "the queue is unavailable"}, status_code=503)
+        finally:
+            self.pending -= 1
         self.recent.add(delivery_id)
         if queued == 0:
             log.info("webhook duplicate", status=200, queued=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ class Fault:
     count: int = 1
     delay: float = 0.0
     hits: int = 0
+    until: float | None = None  # time.monotonic() after which the rule is dropped
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method in ("*", method)) and re.search(self.path, path) is not None
@@ -45,18 +47,23 @@ class FaultQueue:
         body: Any = None,
         count: int = 1,
         delay: float = 0.0,
+        seconds: float | None = None,
     ) -> Fault:
-        fault = Fault(method, path, status, headers or {}, body, count, delay)
+        """``seconds``: answer every matching request for that long instead of ``count``."""
+        until = None if seconds is None else time.monotonic() + seconds
+        fault = Fault(method, path, status, headers or {}, body, count, delay, until=until)
         with self._lock:
             self._rules.append(fault)
         return fault
 
     def take(self, method: str, path: str) -> Fault | None:
         with self._lock:
+            now = time.monotonic()
+            self._rules = [f for f in self._rules if f.until is None or f.until > now]
             for fault in self._rules:
                 if fault.matches(method, path):
                     fault.hits += 1
-                    if fault.hits >= fault.count:
+                    if fault.until is None and fault.hits >= fault.count:
                         self._rules.remove(fault)
                     return fault
         return None

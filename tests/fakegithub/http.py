@@ -150,6 +150,8 @@ def endpoint(
 async def _answer(
     gh: FakeGitHub, request: Request, body: Any, handler: Handler, auth: str
 ) -> Response:
+    if gh.latency > 0:
+        await asyncio.sleep(gh.latency)
     fault = gh.faults.take(request.method, request.url.path)
     if fault is not None:
         if fault.delay:

@@ -177,6 +177,7 @@ class FakeGitHub:
         self.rate_used: Counter[str] = Counter()
         self.graphql_blob_limit = 512 * 1024
         self.redelivery_status = 200
+        self.latency = 0.0  # seconds added to every answer (GitHub is ~100 ms away)
         self.url = ""
         self.lock = threading.RLock()
 

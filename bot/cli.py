@@ -53,8 +53,16 @@ def _root(
             "--version", help="print the version and exit", callback=_print_version, is_eager=True
         ),
     ] = False,
+    registry: Annotated[
+        Path | None,
+        typer.Option(
+            help="a registry directory (registry add) over the packaged standard-library facts"
+        ),
+    ] = None,
 ) -> None:
     """Review //go:linkname directives in Go code."""
+    if registry is not None:  # read by bot.stdlib.facts.registry_dir, as the App's setting is
+        os.environ["REGISTRY_DIR"] = str(registry)
 
 
 class MinSeverity(StrEnum):
@@ -195,13 +203,13 @@ def explain(
     try:
         known = available_versions()
         versions = parse_go_spec(go) if go else known
-    except (SpecError, OSError) as e:
+        unknown = [v for v in versions if v not in known]
+        if unknown:
+            have = ", ".join(f"1.{v}" for v in known)
+            raise _fail(f"no standard-library facts for Go 1.{unknown[0]} (the facts cover {have})")
+        answers = explain_symbol(symbol, load_window(versions))
+    except (SpecError, FactsError) as e:
         raise _fail(str(e)) from None
-    unknown = [v for v in versions if v not in known]
-    if unknown:
-        have = ", ".join(f"1.{v}" for v in known)
-        raise _fail(f"no standard-library facts for Go 1.{unknown[0]} (the facts cover {have})")
-    answers = explain_symbol(symbol, load_window(versions))
     if format is ExplainFormat.json:
         doc = {"symbol": symbol, "versions": [a.to_json() for a in answers]}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
@@ -267,6 +275,7 @@ def _only(report: Report, paths: frozenset[str]) -> Report:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 clean, 1 errors found, 2 usage or input error)."""
+    registry = os.environ.get("REGISTRY_DIR")  # --registry sets it for this run only
     try:
         app(args=argv if argv is not None else sys.argv[1:], prog_name="linkname-bot")
     except SystemExit as e:
@@ -274,6 +283,11 @@ def main(argv: list[str] | None = None) -> int:
             return e.code or 0
         print(e.code, file=sys.stderr)
         return 2
+    finally:
+        if registry is None:
+            os.environ.pop("REGISTRY_DIR", None)
+        else:
+            os.environ["REGISTRY_DIR"] = registry
     return 0
 
 

@@ -6,7 +6,7 @@ Go 1 (``23`` is Go 1.23); ``go1.N`` build tags mean "the toolchain is 1.N or new
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 #: Go minor versions the bot has standard-library facts for, oldest first.
 KNOWN_VERSIONS: tuple[int, ...] = (21, 22, 23, 24, 25, 26, 27)
@@ -84,10 +84,12 @@ def parse_go_spec(spec: str) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
-def default_window(go_line: int | None) -> tuple[int, ...]:
-    """From max(go line, oldest known) to the newest known version."""
-    lo = max(go_line if go_line is not None else OLDEST, OLDEST)
-    return tuple(v for v in KNOWN_VERSIONS if v >= lo) or (NEWEST,)
+def default_window(go_line: int | None, known: Sequence[int] = KNOWN_VERSIONS) -> tuple[int, ...]:
+    """From max(go line, oldest known) to the newest known version (``known``: the versions
+    the standard-library facts have; a release added to the registry ends the window)."""
+    versions = sorted(set(known)) or list(KNOWN_VERSIONS)
+    lo = max(go_line if go_line is not None else versions[0], versions[0])
+    return tuple(v for v in versions if v >= lo) or (versions[-1],)
 
 
 def parse_platform(text: str) -> str:

@@ -68,3 +68,43 @@ def test_add_needs_one_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["registry", "add", "--registry", str(tmp_path)]) == 2
     assert main(["registry", "add", "--goroot", str(tmp_path), "--registry", str(tmp_path)]) == 2
     assert "is not a GOROOT with sources" in capsys.readouterr().err
+
+
+@pytest.mark.toolchain
+def test_a_new_release_in_an_overlay_ends_the_default_window(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A release the bot was not shipped with: its facts go into a registry directory of
+    their own, over the packaged ones, and the newest version ends the default window."""
+    release = tmp_path / "go1.28"  # 1.27's sources presented as a new release
+    release.mkdir()
+    (release / "VERSION").write_text("go1.28.0\ntime 2027-02-01T00:00:00Z\n")
+    (release / "src").symlink_to(goroot(27) / "src")
+    overlay = tmp_path / "overlay"
+    assert main(["registry", "add", "--goroot", str(release), "--registry", str(overlay)]) == 0
+    assert json.loads((overlay / "MANIFEST.json").read_text())["overlay"] is True
+    assert sorted(p.name for p in overlay.glob("go1.*.json.gz")) == ["go1.28.json.gz"]
+    module = tmp_path / "m"
+    module.mkdir()
+    (module / "go.mod").write_text("module example.com/m\n\ngo 1.22\n")
+    (module / "main.go").write_text(
+        'package main\n\nimport _ "unsafe"\n\n'
+        "//go:linkname gcount runtime.gcount\nfunc gcount() int32\n\nfunc main() {}\n"
+    )
+    capsys.readouterr()
+    args = ["--registry", str(overlay), "check", str(module), "--format", "json"]
+    assert main(args) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["go"] == ["1.22", "1.23", "1.24", "1.25", "1.26", "1.27", "1.28"]
+    refused = [f for f in doc["findings"] if f["rule"] == "invalid-reference"]
+    assert refused and "1.28" in refused[0]["go"] and "1.22" not in refused[0]["go"]
+    assert main(["--registry", str(overlay), "explain", "runtime.gcount", "--format", "json"]) == 0
+    versions = json.loads(capsys.readouterr().out)["versions"]
+    assert [v["go"] for v in versions][-2:] == ["1.27", "1.28"]
+    assert versions[-1]["pullable"] is False
+
+
+def test_registry_option_holds_for_one_run_only(tmp_path: Path) -> None:
+    before = os.environ.get("REGISTRY_DIR")
+    assert main(["--registry", str(tmp_path / "nowhere"), "explain", "runtime.nanotime"]) == 2
+    assert os.environ.get("REGISTRY_DIR") == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.analyse.compile_rules import check_package
@@ -22,7 +22,13 @@ from bot.golang.source import package_clause
 from bot.golang.symbols import split_symbol
 from bot.stdlib.facts import StdlibWindow
 from bot.stdlib.layouts import load_layouts
-from bot.versions import DEFAULT_PLATFORMS, Config, default_window, parse_version
+from bot.versions import (
+    DEFAULT_PLATFORMS,
+    KNOWN_VERSIONS,
+    Config,
+    default_window,
+    parse_version,
+)
 
 __all__ = [
     "Report",
@@ -85,13 +91,14 @@ def import_path_for(directory: str, package: str, modules: Mapping[str, GoMod]) 
     return path + "_test" if package.endswith("_test") else path
 
 
-def window_for(workspace: Workspace) -> tuple[int, ...]:
-    """From the root module's ``go`` line to the newest known version."""
+def window_for(workspace: Workspace, known: Sequence[int] = KNOWN_VERSIONS) -> tuple[int, ...]:
+    """From the root module's ``go`` line to the newest version of ``known`` (the versions the
+    standard-library facts have)."""
     modules = workspace.modules()
     if not modules:
-        return default_window(None)
+        return default_window(None, known)
     root = min(modules, key=lambda d: (d.count("/"), len(d)))
-    return default_window(modules[root].go)
+    return default_window(modules[root].go, known)
 
 
 #: Whether the repository accepts a local signature standing in for a remote one in a Go version:

@@ -67,7 +67,11 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
         request.config_text, request.config_path, request.read_file, known
     )
     ws = request.workspace
-    versions = request.versions or policy.versions() or window_for(ws)
+    versions = (
+        request.versions
+        or policy.versions()
+        or (window_for(ws, known.versions) if known is not None else window_for(ws))
+    )
     platforms = request.platforms or policy.platforms()
     loaded = stdlib(versions) if stdlib is not None else None
     window, query = loaded if loaded is not None else (None, None)

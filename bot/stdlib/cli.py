@@ -3,6 +3,7 @@ release's facts to a registry directory without a new bot release."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -110,6 +111,14 @@ def add(
     )
     if present and not force:
         raise _fail(f"{registry} already has facts for Go 1.{minor} (--force replaces them)")
+    overlay = registry.resolve() != REGISTRY.resolve() and (
+        not (registry / "MANIFEST.json").exists() or read_manifest(registry).get("overlay")
+    )
     manifest = build_registry([goroot], registry)
+    if overlay:  # a directory of its own: the packaged versions it lacks are read from the package
+        manifest["overlay"] = True
+        (registry / "MANIFEST.json").write_text(
+            json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+        )
     entry = manifest["versions"][str(minor)]
     typer.echo(f"1.{minor}: {entry['go']} {entry['symbols']} symbols → {registry / entry['file']}")

@@ -8,12 +8,11 @@ its verdicts the moment its facts are generated.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.stdlib.facts import MANIFEST, FactsError, registry_dir
+from bot.stdlib.facts import MANIFEST, FactsError, read_manifest, registry_dir
 
 __all__ = ["Coverage", "FactsError", "facts_coverage"]
 
@@ -40,8 +39,8 @@ def facts_coverage(directory: Path | None = None) -> Coverage:
     """
     d = directory if directory is not None else registry_dir()
     path = d / MANIFEST
+    manifest = read_manifest(d)  # FactsError when missing; an overlay's comes merged
     try:
-        manifest = json.loads(path.read_text())
         entries = manifest["versions"]
         versions = tuple(sorted(int(v) for v in entries))
         platforms: set[str] = set(manifest.get("platforms") or ())

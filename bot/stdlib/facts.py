@@ -62,7 +62,10 @@ MANIFEST = "MANIFEST.json"
 
 
 def registry_dir() -> Path:
-    env = os.environ.get("LINKNAME_BOT_STDLIB")
+    """The registry in use: ``REGISTRY_DIR`` (``--registry``), else ``LINKNAME_BOT_STDLIB``,
+    else the packaged facts. A directory ``registry add`` started is an *overlay*: its manifest
+    says so, and the packaged versions it lacks are read from the packaged registry."""
+    env = os.environ.get("REGISTRY_DIR") or os.environ.get("LINKNAME_BOT_STDLIB")
     return Path(env) if env else REGISTRY
 
 
@@ -346,8 +349,11 @@ class Window(Mapping[int, VersionFacts]):
             if minor not in self._versions:
                 raise KeyError(minor)
             entry = self.manifest["versions"][str(minor)]
-            common = _read_common(self.directory, self.manifest)
-            facts = self._loaded[minor] = _read_facts(self.directory / entry["file"], entry, common)
+            directory = Path(entry["dir"]) if "dir" in entry else self.directory
+            common = _read_common(
+                directory, {"common": entry.get("common")} if "dir" in entry else self.manifest
+            )
+            facts = self._loaded[minor] = _read_facts(directory / entry["file"], entry, common)
         return facts
 
     def __iter__(self) -> Iterator[int]:
@@ -366,10 +372,12 @@ class Window(Mapping[int, VersionFacts]):
 
     def check_files(self) -> None:
         """FactsError unless every version's data file exists (without decoding it)."""
-        files = [("the tables of every version", self.manifest.get("common", {}).get("file"))]
-        files += [(f"Go 1.{m}", self.manifest["versions"][str(m)]["file"]) for m in self._versions]
-        for what, name in files:
-            path = self.directory / str(name)
+        name = (self.manifest.get("common") or {}).get("file")
+        files = [("the tables of every version", self.directory / str(name))]
+        for m in self._versions:
+            entry = self.manifest["versions"][str(m)]
+            files.append((f"Go 1.{m}", Path(entry.get("dir", self.directory)) / entry["file"]))
+        for what, path in files:
             if not path.is_file():
                 raise FactsError(f"standard-library facts for {what} missing: {path}")
 
@@ -378,7 +386,20 @@ StdlibWindow = Mapping[int, VersionFacts]
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
-    """The manifest; FactsError when it is missing or unreadable."""
+    """The manifest; FactsError when it is missing or unreadable. An overlay's manifest comes
+    back merged over the packaged one: each version entry names its ``dir`` and ``common``."""
+    manifest = _read_one(directory)
+    if not manifest.get("overlay") or directory.resolve() == REGISTRY.resolve():
+        return manifest
+    base = _read_one(REGISTRY)
+    versions = {}
+    for source, d in ((base, REGISTRY), (manifest, directory)):
+        for minor, entry in source["versions"].items():
+            versions[minor] = {**entry, "dir": str(d), "common": source.get("common")}
+    return {**manifest, "versions": dict(sorted(versions.items(), key=lambda kv: int(kv[0])))}
+
+
+def _read_one(directory: Path) -> dict[str, Any]:
     path = directory / MANIFEST
     try:
         manifest: dict[str, Any] = json.loads(path.read_text())

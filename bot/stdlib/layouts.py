@@ -52,7 +52,7 @@ from bot.golang.abi import (
     unknown,
 )
 from bot.stdlib import codec
-from bot.stdlib.facts import registry_dir
+from bot.stdlib.facts import REGISTRY, registry_dir
 
 LAYOUTS_MANIFEST = "LAYOUTS.json"
 #: The types and signatures of every version, each stored once.
@@ -269,6 +269,8 @@ class LayoutWindow(Mapping[int, VersionLayouts]):
 
     def __init__(self, versions: Sequence[int], directory: Path | None = None) -> None:
         self.directory = directory if directory is not None else registry_dir()
+        if not (self.directory / LAYOUTS_MANIFEST).exists():
+            self.directory = REGISTRY  # an overlay that added symbol facts only
         path = self.directory / LAYOUTS_MANIFEST
         manifest: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
         self._shared_entry: dict[str, Any] | None = manifest.get("shared")

@@ -127,7 +127,7 @@ def test_state_is_accepted_once() -> None:
 
 def test_state_expires(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [1000.0]
-    monkeypatch.setattr("bot.setup.flow.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("bot.setup.state.time.monotonic", lambda: clock[0])
     states = StateStore(ttl=3600)
     state = states.issue()
     clock[0] += 3601

@@ -13,16 +13,10 @@ import asyncio
 import html
 import ipaddress
 import json
-import os
-import re
 import secrets
-import time
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import structlog
@@ -30,177 +24,36 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.settings import Settings, read_env_file
+from bot.settings import Settings
+from bot.setup.conversion import CODE, ConversionError, RegisteredApp, convert_manifest_code
 from bot.setup.envfile import EnvFileConfigured, env_file_configured, write_credentials
 from bot.setup.manifest import (
     ManifestError,
     fill_manifest,
-    github_web_url,
     load_manifest,
     new_app_url,
     public_base_url,
     valid_org,
 )
+from bot.setup.options import SetupOptions
 from bot.setup.pages import page
+from bot.setup.state import StateStore
+
+__all__ = [
+    "CALLBACK_PATH",
+    "ConversionError",
+    "RegisteredApp",
+    "SetupFlow",
+    "SetupOptions",
+    "StateStore",
+    "convert_manifest_code",
+    "setup_routes",
+]
 
 logger = structlog.get_logger("bot.setup")
 
 CALLBACK_PATH = "/setup/callback"
 REGISTERED = "GitHub App registered"
-STATE_TTL = 3600.0  # GitHub's manifest codes are valid for one hour
-MAX_STATES = 1000
-_CODE = re.compile(r"[A-Za-z0-9_-]{1,200}")
-_TRUE = ("1", "true", "yes", "on")
-
-
-@dataclass(frozen=True)
-class SetupOptions:
-    """Setup mode's own settings (environment over ``.env``, like ``bot.settings``).
-
-    ``PUBLIC_URL``: the base URL GitHub and browsers reach this server at (default: the URL the
-    setup page was opened at). ``GITHUB_WEB_URL``: GitHub's web URL (default: derived from
-    ``GITHUB_API_URL``). ``ADD_REGISTRY_BUTTON=1``: ask for ``contents: write``.
-    ``SETUP_OVERWRITE_ENV=1``: replace App credentials already in ``.env`` (kept as ``.env.bak``).
-    """
-
-    env_file: Path
-    api_url: str
-    web_url: str
-    public_url: str | None = None
-    add_registry_button: bool = False
-    overwrite_env: bool = False
-
-    @classmethod
-    def load(
-        cls,
-        settings: Settings,
-        environ: Mapping[str, str] | None = None,
-        env_file: str | Path = ".env",
-    ) -> SetupOptions:
-        values = dict(read_env_file(env_file))
-        values.update(os.environ if environ is None else environ)
-        get = {k: v.strip() for k, v in values.items() if v.strip()}.get
-        public = get("PUBLIC_URL")
-        return cls(
-            env_file=Path(env_file),
-            api_url=settings.github_api_url,
-            web_url=github_web_url(settings.github_api_url, get("GITHUB_WEB_URL")),
-            public_url=public_base_url(public) if public else None,
-            add_registry_button=get("ADD_REGISTRY_BUTTON", "").lower() in _TRUE,
-            overwrite_env=get("SETUP_OVERWRITE_ENV", "").lower() in _TRUE,
-        )
-
-
-class StateStore:
-    """One-time ``state`` values, each valid for ``ttl`` seconds; the oldest go past ``size``."""
-
-    def __init__(self, ttl: float = STATE_TTL, size: int = MAX_STATES) -> None:
-        self.ttl, self.size = ttl, size
-        self._states: OrderedDict[str, float] = OrderedDict()
-
-    def issue(self) -> str:
-        state = secrets.token_urlsafe(32)
-        self._states[state] = time.monotonic() + self.ttl
-        while len(self._states) > self.size:
-            self._states.popitem(last=False)
-        return state
-
-    def take(self, state: str) -> bool:
-        """True (once) for a state this store issued that has not expired."""
-        expires = self._states.pop(state, None)
-        return expires is not None and time.monotonic() < expires
-
-
-class ConversionError(RuntimeError):
-    """GitHub refused the manifest code, or answered something unusable."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class RegisteredApp:
-    """What ``POST /app-manifests/{code}/conversions`` returns (``repr`` hides the secrets)."""
-
-    id: int
-    slug: str
-    name: str
-    html_url: str
-    pem: str
-    webhook_secret: str
-    client_id: str
-    client_secret: str
-
-    def __repr__(self) -> str:
-        return f"RegisteredApp(id={self.id}, slug={self.slug!r}, html_url={self.html_url!r})"
-
-    def credentials(self) -> dict[str, str]:
-        return {
-            "APP_ID": str(self.id),
-            "PRIVATE_KEY": self.pem,
-            "WEBHOOK_SECRET": self.webhook_secret,
-            "GITHUB_CLIENT_ID": self.client_id,
-            "GITHUB_CLIENT_SECRET": self.client_secret,
-        }
-
-
-async def convert_manifest_code(
-    api_url: str,
-    code: str,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-    timeout: float = 10.0,
-) -> RegisteredApp:
-    """Exchange a manifest ``code`` for the new App's credentials (no authentication)."""
-    if not _CODE.fullmatch(code):
-        raise ConversionError("malformed code")
-    url = f"{api_url.rstrip('/')}/app-manifests/{quote(code, safe='')}/conversions"
-    headers = {
-        "Accept": "application/vnd.github+json",
-        "X-GitHub-Api-Version": "2022-11-28",
-        "User-Agent": "linkname-bot-setup",
-    }
-    try:
-        async with httpx.AsyncClient(transport=transport, timeout=timeout) as client:
-            response = await client.post(url, headers=headers)
-    except httpx.HTTPError as exc:
-        raise ConversionError(f"could not reach GitHub ({type(exc).__name__})") from None
-    if response.status_code != 201:
-        raise ConversionError(_github_message(response), response.status_code)
-    try:
-        body = response.json()
-        app = RegisteredApp(
-            id=_field(body, "id", int),
-            slug=_field(body, "slug", str),
-            name=_field(body, "name", str),
-            html_url=_field(body, "html_url", str),
-            pem=_field(body, "pem", str),
-            webhook_secret=_field(body, "webhook_secret", str),
-            client_id=_field(body, "client_id", str),
-            client_secret=_field(body, "client_secret", str),
-        )
-    except (ValueError, TypeError) as exc:
-        raise ConversionError(f"unexpected answer from GitHub: {exc}", 201) from None
-    if urlsplit(app.html_url).scheme not in ("http", "https"):
-        raise ConversionError("unexpected answer from GitHub: html_url is not a URL", 201)
-    return app
-
-
-def _field(body: Any, name: str, kind: type) -> Any:
-    value = body.get(name) if isinstance(body, dict) else None
-    if not isinstance(value, kind) or isinstance(value, bool) or value in ("", 0):
-        raise ValueError(f"{name} missing or not a {kind.__name__}")
-    return value
-
-
-def _github_message(response: httpx.Response) -> str:
-    try:
-        message = response.json().get("message")
-    except (ValueError, AttributeError):
-        message = None
-    text = str(message)[:200] if message else response.reason_phrase
-    return f"GitHub answered {response.status_code}: {text}"
 
 
 def _loopback(url: str) -> bool:
@@ -314,7 +167,7 @@ class SetupFlow:
                 "<a href='/'>Start the registration again</a>.</p>",
                 400,
             )
-        if not _CODE.fullmatch(code):
+        if not CODE.fullmatch(code):
             return page(
                 "Missing or malformed code",
                 "<p>GitHub's answer had no usable <code>code</code>. "

@@ -43,6 +43,7 @@ class Method:
     name: str
     line: int
     defined: bool
+    generic: bool = False  # the receiver's type has type parameters
 
     @property
     def symbol_suffix(self) -> str:
@@ -280,13 +281,19 @@ def _read_method(f: GoFile, node: Node) -> None:
     while rtype is not None and rtype.type in ("pointer_type", "parenthesized_type"):
         pointer = pointer or rtype.type == "pointer_type"
         rtype = rtype.named_children[-1] if rtype.named_children else None
-    if rtype is not None and rtype.type == "generic_type":
+    generic = rtype is not None and rtype.type == "generic_type"
+    if rtype is not None and generic:
         rtype = rtype.child_by_field_name("type")
     name = text(node.child_by_field_name("name"))
     if rtype is None or not name:
         return
     method = Method(
-        text(rtype), pointer, name, line(node), node.child_by_field_name("body") is not None
+        text(rtype),
+        pointer,
+        name,
+        line(node),
+        node.child_by_field_name("body") is not None,
+        generic,
     )
     f.methods.append(method)
     f._method_nodes.append(node)

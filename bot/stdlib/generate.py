@@ -50,9 +50,6 @@ Plats = frozenset[str]
 _SKIP_PACKAGES = frozenset(("builtin", "unsafe"))
 _IGNORE = re.compile(r"(?<![\w.])ignore(?![\w.])")
 _SHAME_ITEM = re.compile(r"^\s*//\s+-\s+(\S+)")
-_DIRECTIVE = re.compile(r"^\s*//go:linkname(?:std)? (\S+)(?:[ \t]+(\S+))?\s*$")
-_DECL = re.compile(r"^(?:func|var)\s+(?:\(\s*\w*\s*(\*?)\s*(\w+)[^)]*\)\s*)?(\w+)")
-_GENERIC_RECV = re.compile(r"^func\s*\(\s*\w*\s*\*?\s*\w+\s*\[")
 
 
 def source_version(goroot: Path) -> str:
@@ -302,7 +299,7 @@ def _add_package(
             # that name (noder's ``reader.linkname``), which is the definition's own LSym.
             out.mark(link.target, plats, link.std)
     for f in files:
-        for name, shame in _shame_lists(f.parsed.package_path, f.text):
+        for name, shame in _shame_lists(f.parsed, f.text):
             if name in out.symbols:
                 out.symbols[name].shame.update(shame)
 
@@ -339,17 +336,20 @@ def _add_file(
         for link in links.get(decl.name, ()):
             if link.target == own:
                 out.mark(own, link.platforms & rest, link.std)
-    lines = f.text.split("\n")
     for i, m in enumerate(f.parsed.methods):
-        generic = bool(_GENERIC_RECV.match(lines[m.line - 1])) if m.line <= len(lines) else False
         name = f"{prefix}.{m.symbol_suffix}"
-        out.declare(name, "method", f.platforms, f.parsed.method_signature(i), m.defined, generic)
+        out.declare(name, "method", f.platforms, f.parsed.method_signature(i), m.defined, m.generic)
 
 
-def _shame_lists(import_path: str, text: str) -> Iterator[tuple[str, list[str]]]:
-    """(symbol, packages) for each "Notable members of the hall of shame include:" list."""
+def _shame_lists(parsed: GoFile, text: str) -> Iterator[tuple[str, list[str]]]:
+    """(symbol, packages) for each "Notable members of the hall of shame include:" list: the
+    comment's items, and the symbol of the directive in the same comment block (else of the
+    func or var the comment documents), as the parser read them."""
     lines = text.split("\n")
-    prefix = symbol_prefix(import_path)
+    prefix = symbol_prefix(parsed.package_path)
+    directives = {d.line: d for d in parsed.directives if d.well_formed and d.local is not None}
+    declared = {d.line: f"{prefix}.{d.name}" for d in parsed.decls.values()}
+    declared.update({m.line: f"{prefix}.{m.symbol_suffix}" for m in parsed.methods})
     for i, line in enumerate(lines):
         if "hall of shame include" not in line:
             continue
@@ -360,16 +360,12 @@ def _shame_lists(import_path: str, text: str) -> Iterator[tuple[str, list[str]]]
             j += 1
         target = None
         while j < len(lines) and lines[j].lstrip().startswith("//"):
-            d = _DIRECTIVE.match(lines[j])
-            if d and target is None:
-                target = d[2] if d[2] else f"{prefix}.{d[1]}"
+            d = directives.get(j + 1)
+            if d is not None and target is None:
+                target = d.target if d.target is not None else f"{prefix}.{d.local}"
             j += 1
-        if target is None and j < len(lines) and (m := _DECL.match(lines[j])):
-            star, recv, name = m[1], m[2], m[3]
-            if recv:
-                target = f"{prefix}.(*{recv}).{name}" if star else f"{prefix}.{recv}.{name}"
-            else:
-                target = f"{prefix}.{name}"
+        if target is None and j < len(lines) and lines[j].startswith(("func", "var")):
+            target = declared.get(j + 1)
         if target is not None and shame:
             yield target, shame
 

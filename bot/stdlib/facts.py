@@ -41,6 +41,7 @@ import hashlib
 import json
 import os
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -291,7 +292,10 @@ class VersionFacts:
 
 #: Decoded facts shared by every window of the process (the App reviews many PRs), keyed by
 #: the file's identity and the hash its manifest promises: a regenerated file is read again.
-_DECODED: dict[tuple[str, int, int, str], Any] = {}
+#: Bounded: the oldest entries go first (a registry holds ~10 files; regenerations and
+#: overlays add a few more).
+_DECODED: OrderedDict[tuple[str, int, int, str], Any] = OrderedDict()
+_DECODED_MAX = 48
 
 
 def _read(path: Path, sha256: str, decode: Callable[[bytes], Any]) -> Any:
@@ -306,6 +310,8 @@ def _read(path: Path, sha256: str, decode: Callable[[bytes], Any]) -> Any:
                     f"standard-library facts unreadable: {path}: content does not match {MANIFEST}"
                 )
             value = _DECODED[key] = decode(data)
+            while len(_DECODED) > _DECODED_MAX:
+                _DECODED.popitem(last=False)
     except FactsError:
         raise
     except (OSError, ValueError, KeyError, EOFError) as e:

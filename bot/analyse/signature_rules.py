@@ -39,7 +39,7 @@ from bot.golang.abi import GoType, Word, arch_of, block_shape, ordinal, words
 from bot.golang.symbols import split_symbol
 from bot.stdlib.facts import StdlibWindow, Symbol
 from bot.stdlib.layouts import StdSignature, VersionLayouts
-from bot.versions import Config, label
+from bot.versions import Config, span
 
 #: ``accepted(target, local, remote, version)``: the registry vouches for the pair in that version.
 Accepted = Callable[[str, str, str, int], bool]
@@ -203,7 +203,7 @@ class _Check:
             local = "a var" if d.object == "var" else "a func"
             message = (
                 f"`{d.local}` is {local} here but `{d.target}` is a {kind} in Go "
-                f"{spans(c[0] for c in configs)}"
+                f"{span(c[0] for c in configs)}"
             )
             out += self._emit(message, configs, ERROR, related)
         for problem, configs in sorted(self.problems.items(), key=lambda kv: min(kv[1])):
@@ -596,17 +596,3 @@ def _describe(w: Word) -> str:
 
 def _key(path: str) -> str:
     return path.partition(" ")[0].lower().rstrip("_").replace("_", "")
-
-
-def spans(minors: Iterable[int]) -> str:
-    """``1.21–1.23, 1.25``: Go versions as ranges of consecutive minors."""
-    vs = sorted(set(minors))
-    parts: list[str] = []
-    i = 0
-    while i < len(vs):
-        j = i
-        while j + 1 < len(vs) and vs[j + 1] == vs[j] + 1:
-            j += 1
-        parts.append(label(vs[i]) if i == j else f"{label(vs[i])}–{label(vs[j])}")
-        i = j + 1
-    return ", ".join(parts)

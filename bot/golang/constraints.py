@@ -410,7 +410,7 @@ def build_header(source: str) -> BuildHeader:
 # Configurations ------------------------------------------------------------------------------
 
 
-def _tag_value(tag: str, minor: int, goos: str, goarch: str) -> bool | None:
+def tag_value(tag: str, minor: int, goos: str, goarch: str) -> bool | None:
     """The tag's value in a configuration; None when the build may set it either way."""
     if tag in (goos, goarch, "gc") or tag == _IMPLIED_OS.get(goos):
         return True
@@ -483,7 +483,7 @@ def _expr_configs(
     for platform in platforms:
         goos, _, goarch = platform.partition("/")
         for minor in versions:
-            values = tuple(_tag_value(t, minor, goos, goarch) for t in tags)
+            values = tuple(tag_value(t, minor, goos, goarch) for t in tags)
             if default_build is not None:
                 values = tuple(
                     default_build.value(t) if v is None else v
@@ -513,7 +513,7 @@ def _name_tags(name: str) -> tuple[str, ...]:
 
 def _name_allows(tags: tuple[str, ...], platform: str) -> bool:
     goos, _, goarch = platform.partition("/")
-    return all(_tag_value(t, 0, goos, goarch) for t in tags)
+    return all(tag_value(t, 0, goos, goarch) for t in tags)
 
 
 def file_configs(
@@ -577,7 +577,7 @@ _MAX_SETTING_TAGS = 10
 
 def _plain_value(tag: str, minor: int, goos: str, goarch: str) -> bool | None:
     """The tag in a plain ``go build``: True/False, or None when a build setting turns it on."""
-    fixed = _tag_value(tag, minor, goos, goarch)
+    fixed = tag_value(tag, minor, goos, goarch)
     if fixed is not None:
         return fixed
     if tag in tool_tags(minor, f"{goos}/{goarch}"):

@@ -15,14 +15,10 @@ as in ``bot.golang.constraints``; the sanitizer tags are off in a plain build.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator, Mapping
 from typing import assert_never
 
 from bot.golang.constraints import (
-    KNOWN_ARCH,
-    KNOWN_OS,
-    UNIX_OS,
     And,
     ConstraintSyntaxError,
     Expr,
@@ -31,12 +27,11 @@ from bot.golang.constraints import (
     Tag,
     build_header,
     parse_expr,
+    tag_value,
 )
 from bot.golang.ports import SANITIZERS
 from bot.stdlib.facts import VersionFacts
 
-_IMPLIED_OS = {"android": "linux", "illumos": "solaris", "ios": "darwin"}
-_RELEASE = re.compile(r"go1\.([1-9][0-9]*)")
 #: Free tags tried exhaustively; a constraint with more is taken as plain-buildable.
 _MAX_FREE = 10
 
@@ -80,18 +75,6 @@ def _eval(x: Expr, env: Mapping[str, bool]) -> bool:
             assert_never(x)
 
 
-def _fixed(tag: str, minor: int, goos: str, goarch: str) -> bool | None:
-    if tag in (goos, goarch, "gc") or tag == _IMPLIED_OS.get(goos):
-        return True
-    if tag == "unix":
-        return goos in UNIX_OS
-    if tag == "gccgo" or tag in KNOWN_OS or tag in KNOWN_ARCH:
-        return False
-    if m := _RELEASE.fullmatch(tag):
-        return int(m[1]) <= minor
-    return None
-
-
 def _satisfiable(x: Expr, fixed: Mapping[str, bool], free: list[str]) -> bool:
     for values in itertools.product((False, True), repeat=len(free)):
         if _eval(x, {**fixed, **dict(zip(free, values, strict=True))}):
@@ -109,7 +92,7 @@ def required_sanitizer(x: Expr | None, minor: int, platform: str) -> str | None:
     fixed: dict[str, bool] = {}
     free: list[str] = []
     for t in tags:
-        v = _fixed(t, minor, goos, goarch)
+        v = tag_value(t, minor, goos, goarch)
         if t in SANITIZERS:
             fixed[t] = False
         elif v is None:

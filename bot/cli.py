@@ -265,6 +265,49 @@ def _check_known(
         )
 
 
+@app.command("recheck-installations")
+def recheck_installations(
+    go: Annotated[
+        str | None,
+        typer.Option(help="the new Go version, e.g. 1.28 (default: the newest in the facts)"),
+    ] = None,
+) -> None:
+    """Queue a re-check of every installed repository's default branch for a Go release
+    (the running App's worker does them; QUEUE_URL must be the App's queue)."""
+    import asyncio
+    import uuid
+
+    from bot.queue import open_queue
+    from bot.service.recheck import UnknownVersion, enqueue_rechecks, release_version
+    from bot.service.server import github_app
+    from bot.settings import SettingsError, load_settings
+    from bot.versions import label, parse_version
+
+    try:
+        settings = load_settings()
+        version = release_version(parse_version(go) if go else None)
+    except (SettingsError, SpecError, UnknownVersion) as e:
+        raise _fail(str(e)) from None
+    if not settings.configured:
+        raise _fail("the App is not configured: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET")
+
+    async def run() -> str:
+        queue = open_queue(settings.queue_url)
+        client = github_app(settings)
+        try:
+            done = await enqueue_rechecks(client, queue, version, f"recheck-{uuid.uuid4()}")
+        finally:
+            await client.aclose()
+            await queue.close()
+        return (
+            f"queued {done.queued} re-check jobs for Go {label(version)}: "
+            f"{done.repositories} repositories in {done.installations} installations"
+            + (f" ({done.skipped} skipped: archived or suspended)" if done.skipped else "")
+        )
+
+    typer.echo(asyncio.run(run()))
+
+
 def _only(report: Report, paths: frozenset[str]) -> Report:
     return replace(
         report,

@@ -45,6 +45,8 @@ class Settings:
     docs_url: str | None = None  # DOCS_URL: where rule links point (None: the project's docs)
     worker_concurrency: int = 8  # jobs one process runs at once (reviews mostly wait on GitHub)
     webhook_max_pending: int = 256  # deliveries waiting for the queue before 503s shed load
+    admin_token: str | None = field(default=None, repr=False)  # None: /admin/* is off (404)
+    release_issues: bool = False  # re-checks open an issue when a new Go release breaks pulls
 
     @property
     def configured(self) -> bool:
@@ -101,7 +103,24 @@ def load_settings(
         or 8,
         webhook_max_pending=_int("WEBHOOK_MAX_PENDING", get("WEBHOOK_MAX_PENDING"), minimum=1)
         or 256,
+        admin_token=_admin_token(get("ADMIN_TOKEN")),
+        release_issues=_flag("RELEASE_ISSUES", get("RELEASE_ISSUES")),
     )
+
+
+def _admin_token(raw: str | None) -> str | None:
+    if raw is not None and len(raw) < 16:
+        raise SettingsError("ADMIN_TOKEN", "too short: use at least 16 random characters")
+    return raw
+
+
+def _flag(name: str, raw: str | None) -> bool:
+    if raw is None:
+        return False
+    value = raw.lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise SettingsError(name, f"expected 1 or 0, got {raw!r}")
+    return value in ("1", "true", "yes", "on")
 
 
 def _int(name: str, raw: str | None, *, minimum: int, maximum: int | None = None) -> int | None:

@@ -58,7 +58,7 @@ def env_names_read_by(path: Path, functions: set[str]) -> set[str]:
 SETTINGS_ENV = env_names_read_by(ROOT / "bot" / "settings.py", {"get", "_int", "_url"})
 KNOWN_ENV = (
     SETTINGS_ENV
-    | env_names_read_by(ROOT / "bot" / "setup" / "flow.py", {"get"})
+    | env_names_read_by(ROOT / "bot" / "setup" / "options.py", {"get"})
     | env_names_read_by(ROOT / "bot" / "service" / "server.py", {"_env_seconds"})
     | set(CREDENTIAL_KEYS)
 )

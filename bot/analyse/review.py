@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.analyse.directives import Directive
 from bot.analyse.engine import (
@@ -32,6 +32,9 @@ from bot.stdlib.facts import StdlibWindow
 from bot.stdlib.query import StdQuery
 from bot.versions import Config
 
+if TYPE_CHECKING:
+    from bot.analyse.window_change import GoModChange, WindowChange
+
 Conclusion = Literal["success", "neutral", "failure"]
 
 
@@ -47,6 +50,8 @@ class ReviewRequest:
     full_tree: bool = True  # every package of the repository is in the workspace
     policy: Policy | None = None  # already parsed (with its registry files) by the caller
     known: Coverage | None = None  # what the facts cover (default: asked of the facts in use)
+    # go.mod files whose go/toolchain line the change moved (bot.analyse.window_change)
+    gomod_changes: tuple[GoModChange, ...] = ()
 
 
 @dataclass
@@ -54,6 +59,8 @@ class Review:
     report: Report
     policy: Policy
     conclusion: Conclusion
+    # verdicts a go/toolchain line change moved (bot.analyse.window_change)
+    window_changes: tuple[WindowChange, ...] = ()
 
 
 StdlibLoader = Callable[[tuple[int, ...]], tuple[StdlibWindow, StdQuery] | None]

@@ -33,6 +33,11 @@ content batches. So siblings cost no round trip when the list has several pages 
 directories are on its first page, and one round trip otherwise; a directive the patches do
 not show (outside every hunk, or no patch) is found in the head text, and its package read
 one round trip later (listed then read: two).
+
+A change to a ``go.mod``'s ``go`` or ``toolchain`` line changes the window of its module: then
+the whole module is read at head (its git tree in one call, its Go files in blob batches) and
+the request carries the base and head texts (``ReviewRequest.gomod_changes``) so every
+directive of the module can be judged under both windows (``bot.analyse.window_change``).
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ import structlog
 
 from bot.analyse.engine import Workspace
 from bot.analyse.review import ReviewRequest
+from bot.analyse.window_change import GoModChange, lines_changed
 from bot.github import PullFile, RepoGateway
 from bot.github.gateway import MAX_PULL_FILES
 from bot.golang.gomod import gomod_candidates
@@ -247,10 +253,12 @@ async def _fetch(
     # the listing of those not listed yet), and the listing of packages without a patch.
     head_paths = [*go_paths, *gomod_candidates(map(posixpath.dirname, go_paths)), CONFIG_PATH]
     head_paths += [d.path for d in live if d.patch_missing]
+    gomods = [d for d in live if _is_gomod(d.path)]
+    head_paths += [d.path for d in gomods]
     wanted_base = {
         d.path: d.old_path
         for d in live
-        if d.old_path is not None and (_is_go(d.path) or d.patch_missing)
+        if d.old_path is not None and (_is_go(d.path) or d.patch_missing or _is_gomod(d.path))
     }
     wanted: dict[str, list[str]] = {head_sha: head_paths}
     if wanted_base:
@@ -319,6 +327,13 @@ async def _fetch(
             complete.add(directory)
     assembly = {posixpath.dirname(d.path) for d in live if _is_assembly(d.path)}
     assembly |= {d for d, names in packages.names.items() if any(map(_is_assembly, names))}
+    changes = [
+        GoModChange(d.path, base.get(d.old_path) if d.old_path else None, head.get(d.path))
+        for d in gomods
+    ]
+    changes = [c for c in changes if lines_changed(c)]
+    if changes:
+        await _read_modules(gw, head_sha, changes, files, complete, assembly, packages.semaphore)
     request = ReviewRequest(
         workspace=Workspace(
             files, complete_dirs=frozenset(complete), assembly_dirs=frozenset(assembly)
@@ -328,8 +343,38 @@ async def _fetch(
         scopes=scopes,
         full_tree=False,
         policy=policy,
+        gomod_changes=tuple(changes),
     )
     return request, scopes
+
+
+def _is_gomod(path: str) -> bool:
+    return posixpath.basename(path) == "go.mod"
+
+
+async def _read_modules(
+    gw: RepoGateway,
+    head_sha: str,
+    changes: Sequence[GoModChange],
+    files: dict[str, bytes],
+    complete: set[str],
+    assembly: set[str],
+    semaphore: asyncio.Semaphore,
+) -> None:
+    """Read the whole module of each go.mod whose go/toolchain line moved: one tree listing,
+    then the modules' Go files in blob batches (all modules at once)."""
+    from bot.fetch.repository_tree import module_paths  # it builds on this module's reads
+
+    tree = await gw.git_tree(head_sha)
+    wanted: list[str] = []
+    for change in changes:
+        paths, asm = module_paths(tree, change.module_dir)
+        wanted += [p for p in paths if p not in files]
+        assembly |= asm
+        if not tree.truncated:
+            complete |= {posixpath.dirname(p) for p in paths if _is_go(p)}
+    texts = (await read_blobs(gw, {head_sha: wanted}, semaphore=semaphore))[head_sha]
+    files.update((p, t.encode()) for p, t in texts.items() if t is not None)
 
 
 def _reader(texts: Mapping[str, str | None]) -> Callable[[str], str | None]:

@@ -1,6 +1,6 @@
 """The App's GitHub gateway (githubkit underneath): every GitHub call the App makes."""
 
-from .app_gateway import AppGateway
+from .app_gateway import AppGateway, installation_repositories
 from .client import AppCredentials, ClientOptions, GitHubApp, graphql_url
 from .errors import (
     Conflict,
@@ -21,13 +21,18 @@ from .models import (
     CheckOutput,
     CheckRun,
     Delivery,
+    GitTree,
+    Installation,
+    Issue,
     IssueComment,
     NewReviewComment,
     PullFile,
     PullRequest,
+    Repository,
     Review,
     ReviewComment,
     ReviewThread,
+    TreeEntry,
 )
 from .pacing import WritePacer
 from .retry import RetryPolicy
@@ -46,7 +51,10 @@ __all__ = [
     "Forbidden",
     "GitHubApp",
     "GitHubError",
+    "GitTree",
     "GraphQLError",
+    "Installation",
+    "Issue",
     "IssueComment",
     "MetricHook",
     "NetworkError",
@@ -57,14 +65,17 @@ __all__ = [
     "RateLimitHook",
     "RateLimited",
     "RepoGateway",
+    "Repository",
     "Requester",
     "RetryPolicy",
     "Review",
     "ReviewComment",
     "ReviewThread",
     "ServerError",
+    "TreeEntry",
     "Unauthorized",
     "ValidationFailed",
     "WritePacer",
     "graphql_url",
+    "installation_repositories",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .models import Delivery
+from .models import Delivery, Installation, Repository
 from .transport import Requester
 
 
@@ -69,3 +69,26 @@ class AppGateway:
             "POST /app/hook/deliveries/{id}/attempts",
             f"/app/hook/deliveries/{delivery_id}/attempts",
         )
+
+    async def installations(self) -> list[Installation]:
+        """Every installation of the App (`GET /app/installations`, 100 a page)."""
+        items = await self.requester.paginate(
+            "GET /app/installations", "/app/installations", params={"per_page": 100}
+        )
+        return [Installation.from_json(item) for item in items]
+
+
+async def installation_repositories(requester: Requester) -> list[Repository]:
+    """The repositories an installation can access (`GET /installation/repositories`, an
+    installation token's call; its pages are objects with a `repositories` list)."""
+    found: list[Repository] = []
+    url: str | None = "/installation/repositories"
+    params: dict[str, int] | None = {"per_page": 100}
+    while url is not None:
+        response = await requester.request(
+            "GET", "GET /installation/repositories", url, params=params
+        )
+        found += [Repository.from_json(r) for r in response.json().get("repositories", [])]
+        url = response.links.get("next", {}).get("url")
+        params = None
+    return found

@@ -14,13 +14,17 @@ from .models import (
     CheckAction,
     CheckOutput,
     CheckRun,
+    GitTree,
+    Issue,
     IssueComment,
     NewReviewComment,
     PullFile,
     PullRequest,
+    Repository,
     Review,
     ReviewComment,
     ReviewThread,
+    TreeEntry,
 )
 from .queries import blobs_query, resolve_thread_mutation, review_threads_query, trees_query
 from .transport import Requester
@@ -449,3 +453,75 @@ class RepoGateway:
         except ValidationFailed as error:
             raise Conflict(409, error.message, error.endpoint, errors=error.errors) from error
         return str(new["sha"])
+
+    # -- repository, whole trees, issues (re-checks of the default branch) -----------------
+
+    async def repository(self) -> Repository:
+        """The repository (its default branch)."""
+        data = await self.requester.json("GET", "GET /repos/{owner}/{repo}", self._base)
+        return Repository.from_json(data)
+
+    async def branch_head(self, branch: str) -> str:
+        """The commit `branch` points at."""
+        ref = await self.requester.json(
+            "GET", "GET /repos/{owner}/{repo}/git/ref/{ref}", f"{self._base}/git/ref/heads/{branch}"
+        )
+        return str(ref["object"]["sha"])
+
+    async def git_tree(self, sha: str) -> GitTree:
+        """Every entry of commit (or tree) `sha`, recursively, in one call; GitHub sets
+        `truncated` past 100 000 entries or 7 MB."""
+        data = await self.requester.json(
+            "GET",
+            "GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
+            f"{self._base}/git/trees/{sha}",
+            params={"recursive": "1"},
+        )
+        entries = tuple(
+            TreeEntry(str(e["path"]), str(e.get("type", "blob"))) for e in data.get("tree", [])
+        )
+        return GitTree(str(data.get("sha", sha)), entries, bool(data.get("truncated", False)))
+
+    async def find_issue(self, marker: str) -> Issue | None:
+        """The first issue (open or closed, newest first) whose body holds `marker`; pull
+        requests are skipped. Pages are read only until it is found."""
+        url: str | None = f"{self._base}/issues"
+        params: dict[str, Any] | None = {"state": "all", "per_page": 100}
+        while url is not None:
+            response = await self.requester.request(
+                "GET", "GET /repos/{owner}/{repo}/issues", url, params=params
+            )
+            for item in response.json():
+                if "pull_request" not in item and marker in str(item.get("body") or ""):
+                    return Issue.from_json(item)
+            url = response.links.get("next", {}).get("url")
+            params = None
+        return None
+
+    async def create_issue(self, title: str, body: str) -> Issue:
+        data = await self.requester.json(
+            "POST",
+            "POST /repos/{owner}/{repo}/issues",
+            f"{self._base}/issues",
+            json={"title": title, "body": body},
+        )
+        return Issue.from_json(data)
+
+    async def update_issue(
+        self,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: str | None = None,
+    ) -> Issue:
+        payload = {
+            k: v for k, v in (("title", title), ("body", body), ("state", state)) if v is not None
+        }
+        data = await self.requester.json(
+            "PATCH",
+            "PATCH /repos/{owner}/{repo}/issues/{number}",
+            f"{self._base}/issues/{number}",
+            json=payload,
+        )
+        return Issue.from_json(data)

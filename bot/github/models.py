@@ -258,3 +258,81 @@ class Delivery:
             action=data.get("action"),
             redelivery=bool(data.get("redelivery", False)),
         )
+
+
+@dataclass(frozen=True)
+class Installation:
+    """An installation of the App (``GET /app/installations``)."""
+
+    id: int
+    account: str
+    suspended: bool = False
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Installation:
+        account = str((data.get("account") or {}).get("login", ""))
+        return cls(int(data["id"]), account, data.get("suspended_at") is not None)
+
+
+@dataclass(frozen=True)
+class Repository:
+    """A repository as ``GET /repos/{owner}/{repo}`` and installation listings give it."""
+
+    owner: str
+    name: str
+    default_branch: str
+    archived: bool = False
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Repository:
+        owner, _, name = str(data["full_name"]).partition("/")
+        return cls(
+            owner=owner,
+            name=name,
+            default_branch=str(data.get("default_branch") or "main"),
+            archived=bool(data.get("archived", False)),
+        )
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One entry of a recursive git tree: ``blob``, ``tree`` or ``commit`` (a submodule)."""
+
+    path: str
+    type: str
+
+
+@dataclass(frozen=True)
+class GitTree:
+    """A commit's tree listed recursively; ``truncated``: GitHub left entries out."""
+
+    sha: str
+    entries: tuple[TreeEntry, ...]
+    truncated: bool
+
+    @property
+    def blobs(self) -> list[str]:
+        return [e.path for e in self.entries if e.type == "blob"]
+
+
+@dataclass(frozen=True)
+class Issue:
+    number: int
+    title: str
+    body: str
+    state: str
+    html_url: str = ""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Issue:
+        return cls(
+            number=int(data["number"]),
+            title=str(data.get("title") or ""),
+            body=str(data.get("body") or ""),
+            state=str(data.get("state") or "open"),
+            html_url=str(data.get("html_url") or ""),
+        )

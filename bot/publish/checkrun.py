@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 from bot.analyse.review import Conclusion, Review
 from bot.findings import Severity
 from bot.publish.actions import ACTION_ADD_REGISTRY
-from bot.publish.review_comments import describe, group_item
+from bot.publish.review_comments import describe, directive_text, group_item
 from bot.report.groups import ICON, fact_text, group_findings, plain
 from bot.report.groups import title as group_title
-from bot.report.overview import Section, overview_sections, plural, render
+from bot.report.overview import MAX_ROWS, Section, cell, overview_sections, plural, render
 from bot.report.suggestions import registry_suggestions
+from bot.versions import go_span
 
 __all__ = ["MAX_OUTPUT", "CheckRunOutput", "Section", "batches", "render", "render_check_run"]
 
@@ -62,7 +63,7 @@ def render_check_run(
 ) -> CheckRunOutput:
     """The check run for ``review`` at ``head_sha``; ``details`` is the full report's URL."""
     report = review.report
-    if not report.directives and not report.findings:
+    if not report.directives and not report.findings and not review.window_changes:
         return CheckRunOutput(
             title="No //go:linkname directives to review",
             summary=f"This change touches no `//go:linkname` directive at `{head_sha[:7]}`: "
@@ -85,11 +86,11 @@ def render_check_run(
         docs=docs,
         suggestions=suggestions,
     )
-    summary = render(sections, MAX_OUTPUT)
+    summary = render(window_change_sections(review) + sections, MAX_OUTPUT)
     if details:
         summary = f"[Full report]({details})\n\n{summary}"
     return CheckRunOutput(
-        title=title(review),
+        title=window_change_title(review) or title(review),
         summary=summary[:MAX_OUTPUT],
         text=render(text_sections(review, docs), MAX_OUTPUT) or None,
         annotations=render_annotations(review),
@@ -165,4 +166,47 @@ def text_sections(review: Review, docs: str | None = None) -> list[Section]:
         out.append(Section("## Errors and warnings", rows, sep="\n\n"))
     if notices:
         out.append(Section("## Notices", notices))
+    return out
+
+
+# -- go.mod window changes (bot.analyse.window_change) ----------------------------------------
+
+
+def window_change_title(review: Review) -> str | None:
+    """The title when the change moved a go/toolchain line and touched no directive."""
+    changes = review.window_changes
+    if not changes or review.report.directives or review.report.findings:
+        return None
+    n = sum(len(w.changes) for w in changes)
+    return f"The Go window changed: {plural('directive', n)} with a new verdict"
+
+
+def window_change_sections(review: Review) -> list[Section]:
+    """Per go.mod whose go/toolchain line moved: the two windows and the directives whose
+    verdict differs between them."""
+    out: list[Section] = []
+    for w in review.window_changes:
+        base = go_span(w.base_window)
+        head = go_span(w.head_window)
+        intro = (
+            f"**`{cell(w.gomod)}` changed the Go window**: {w.base_lines} → {w.head_lines}, "
+            f"so its module is judged on {head} (before: {base})."
+        )
+        if w.pinned:
+            intro += " The policy names the Go versions, so the verdicts do not move."
+            out.append(Section(intro, []))
+            continue
+        if not w.changes:
+            n = w.directives
+            intro += f" No verdict changed ({plural('directive', n)} of the module judged)."
+            out.append(Section(intro, []))
+            continue
+        rows = [
+            f"| `{cell(c.path)}:{c.line}` `{cell(directive_text(c.directive))}` | "
+            f"{cell(c.before.describe())} | {'✗ ' if c.worse else ''}"
+            f"{cell(c.after.describe())} |"
+            for c in w.changes
+        ]
+        head_row = f"| Directive | Before ({base}) | Now ({head}) |\n|---|---|---|"
+        out.append(Section(f"{intro}\n\n{head_row}", rows, cap=MAX_ROWS))
     return out

@@ -85,7 +85,22 @@ class AddRegistryJob(BaseModel):
         return None
 
 
-Job = ReviewJob | CommandReplyJob | AddRegistryJob
+class RecheckJob(BaseModel):
+    """Review a repository's default branch as a whole tree for a window that includes the
+    Go version ``go`` (a new release); one per repository, a newer request replaces it."""
+
+    kind: Literal["recheck"] = "recheck"
+    repo: RepoRef
+    go: int  # the new version's minor number
+    delivery_id: str  # the re-check request's id
+    default_branch: str | None = None  # as listed; None: ask GitHub
+
+    @property
+    def coalesce_key(self) -> str:
+        return f"recheck:{self.repo.full_name}"
+
+
+Job = ReviewJob | CommandReplyJob | AddRegistryJob | RecheckJob
 
 _JOB: TypeAdapter[Job] = TypeAdapter(Annotated[Job, Field(discriminator="kind")])
 

@@ -75,7 +75,8 @@ def fenced(text: str, info: str = "") -> str:
     return f"{fence}{info}\n{text}\n{fence}"
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
+    """Text that fits in one markdown table cell."""
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -144,7 +145,7 @@ def matrix_sections(
     for path, line in sorted(flagged):
         text, on = built.get((path, line), ("", set()))
         cells = [marks.get(worst.get((path, line, v), -1), "✓" if v in on else "–") for v in window]
-        label = f"`{_cell(path)}:{line}`" + (f" `{_cell(text)}`" if text else "")
+        label = f"`{cell(path)}:{line}`" + (f" `{cell(text)}`" if text else "")
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
     tail = f"\n\n{plural('other directive', clean)} with no error or warning." if clean else ""
     if not rows:

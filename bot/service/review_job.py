@@ -15,7 +15,8 @@ from typing import Any
 
 import structlog
 
-from bot.analyse.review import StdlibLoader, run_review
+from bot.analyse.review import StdlibLoader
+from bot.analyse.window_change import review_with_window_changes
 from bot.fetch.pull_request import fetch_snapshot
 from bot.findings import Finding
 from bot.github import GitHubApp, GitHubError, PullRequest, RepoGateway, ReviewThread
@@ -28,11 +29,12 @@ from bot.publish.writes import (
     publish_review,
 )
 from bot.queue import worker
-from bot.queue.jobs import AddRegistryJob, CommandReplyJob, ReviewJob, parse_job
+from bot.queue.jobs import AddRegistryJob, CommandReplyJob, RecheckJob, ReviewJob, parse_job
 from bot.queue.worker import PermanentError
 from bot.report.fingerprint import extract_fingerprints
 from bot.scope.scope import FileScope
 from bot.service.add_registry import handle_add_registry
+from bot.service.recheck import InstallationPacer, handle_recheck, recheck_interval
 from bot.stdlib.loader import load_stdlib
 
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
@@ -64,7 +66,9 @@ class Outcome:
     resolved_threads: int = 0
 
 
-def _gateway(app: GitHubApp, job: ReviewJob | CommandReplyJob | AddRegistryJob) -> RepoGateway:
+def _gateway(
+    app: GitHubApp, job: ReviewJob | CommandReplyJob | AddRegistryJob | RecheckJob
+) -> RepoGateway:
     return app.repo(job.repo.installation_id, job.repo.owner, job.repo.repo)
 
 
@@ -205,7 +209,7 @@ async def _review_and_publish(
         log.info("review done", outcome="nothing", check_run_id=run_id)
         return Outcome("nothing", pull.number, run_id)
 
-    review = await asyncio.to_thread(run_review, request, stdlib)
+    review = await asyncio.to_thread(review_with_window_changes, request, stdlib)
     if on_findings is not None:
         on_findings(review.report.findings)
     if await ctx.superseded():
@@ -282,11 +286,15 @@ def make_handlers(
     stdlib: StdlibLoader | None = load_stdlib,
     on_findings: FindingsHook | None = None,
     docs: str | None = None,
+    release_issues: bool = False,
+    recheck_pacer: InstallationPacer | None = None,
 ) -> tuple[
     Callable[[dict[str, object]], Awaitable[None]],
     Callable[[dict[str, object], str], Awaitable[None]],
 ]:
-    """The worker's ``handler`` and ``on_give_up`` for ``app``."""
+    """The worker's ``handler`` and ``on_give_up`` for ``app``; ``release_issues``: re-checks
+    open release issues; ``recheck_pacer``: default ``RECHECK_INTERVAL``."""
+    pacer = recheck_pacer or InstallationPacer(recheck_interval())
 
     async def handler(payload: dict[str, object]) -> None:
         try:
@@ -298,6 +306,10 @@ def make_handlers(
                 await handle_review(job, app, stdlib=stdlib, on_findings=on_findings, docs=docs)
             elif isinstance(job, CommandReplyJob):
                 await handle_reply(job, app)
+            elif isinstance(job, RecheckJob):
+                await handle_recheck(
+                    job, app, stdlib=stdlib, release_issues=release_issues, pacer=pacer
+                )
             else:
                 await handle_add_registry(job, app, stdlib=stdlib)
         except GitHubError as error:

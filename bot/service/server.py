@@ -25,6 +25,7 @@ from bot.github import AppCredentials, GitHubApp
 from bot.github.app_gateway import AppInfo
 from bot.queue import Queue, open_queue
 from bot.queue.worker import Worker
+from bot.service.admin import admin_routes
 from bot.service.metrics import DeliveryMetrics, Metrics, job_context
 from bot.service.recovery import DEFAULT_INTERVAL, Recovery
 from bot.service.review_job import make_handlers
@@ -111,7 +112,11 @@ def build_app(
 
     def make_worker(app: GitHubApp, worker_queue: Queue) -> Worker:
         handler, on_give_up = make_handlers(
-            app, stdlib=stdlib, on_findings=metrics.observe_findings, docs=settings.docs_url
+            app,
+            stdlib=stdlib,
+            on_findings=metrics.observe_findings,
+            docs=settings.docs_url,
+            release_issues=settings.release_issues,
         )
         return Worker(
             worker_queue,
@@ -213,6 +218,7 @@ def build_app(
             Route("/", index, methods=["GET"]),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             *symbol_routes(facts),
+            *admin_routes(settings, queue, lambda: clients.get("app")),
         ],
     )
     starlette.add_middleware(DeliveryMetrics, metrics=metrics)
@@ -245,7 +251,10 @@ def recorded(handler: Handler, recent: RecentReviews) -> Handler:
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Run the App under uvicorn until interrupted (its logs: JSON lines, secrets redacted)."""
-    configure_logging(settings.log_level, secrets=[settings.private_key, settings.webhook_secret])
+    configure_logging(
+        settings.log_level,
+        secrets=[settings.private_key, settings.webhook_secret, settings.admin_token],
+    )
     app = build_app(settings)
     logger.info("serving", host=host, port=port, configured=settings.configured)
     uvicorn.run(

@@ -114,7 +114,10 @@ class SetupFlow:
         try:
             base = self.base_url(request)
             manifest = fill_manifest(
-                load_manifest(), base, add_registry_button=self.options.add_registry_button
+                load_manifest(),
+                base,
+                add_registry_button=self.options.add_registry_button,
+                release_issues=self.options.release_issues,
             )
         except ManifestError as exc:
             return page("Setup is broken", f"<p>{html.escape(str(exc))}</p>", 500)

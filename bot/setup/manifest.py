@@ -39,9 +39,14 @@ def load_manifest(path: Path | None = None) -> dict[str, Any]:
 
 
 def fill_manifest(
-    template: dict[str, Any], base_url: str, *, add_registry_button: bool = False
+    template: dict[str, Any],
+    base_url: str,
+    *,
+    add_registry_button: bool = False,
+    release_issues: bool = False,
 ) -> dict[str, Any]:
-    """The manifest to post: placeholders replaced by ``base_url``; contents raised on request."""
+    """The manifest to post: placeholders replaced by ``base_url``; ``contents: write`` for the
+    *Add registry entries* button, ``issues: write`` for release issues, on request."""
     base = public_base_url(base_url)
 
     def fill(value: Any) -> Any:
@@ -56,6 +61,8 @@ def fill_manifest(
     manifest: dict[str, Any] = fill(copy.deepcopy(template))
     if add_registry_button:
         manifest.setdefault("default_permissions", {})["contents"] = "write"
+    if release_issues:
+        manifest.setdefault("default_permissions", {})["issues"] = "write"
     return manifest
 
 

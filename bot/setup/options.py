@@ -20,6 +20,7 @@ class SetupOptions:
     ``PUBLIC_URL``: the base URL GitHub and browsers reach this server at (default: the URL the
     setup page was opened at). ``GITHUB_WEB_URL``: GitHub's web URL (default: derived from
     ``GITHUB_API_URL``). ``ADD_REGISTRY_BUTTON=1``: ask for ``contents: write``.
+    ``RELEASE_ISSUES=1``: ask for ``issues: write`` (re-checks open release issues).
     ``SETUP_OVERWRITE_ENV=1``: replace App credentials already in ``.env`` (kept as ``.env.bak``).
     """
 
@@ -28,6 +29,7 @@ class SetupOptions:
     web_url: str
     public_url: str | None = None
     add_registry_button: bool = False
+    release_issues: bool = False
     overwrite_env: bool = False
 
     @classmethod
@@ -47,5 +49,6 @@ class SetupOptions:
             web_url=github_web_url(settings.github_api_url, get("GITHUB_WEB_URL")),
             public_url=public_base_url(public) if public else None,
             add_registry_button=get("ADD_REGISTRY_BUTTON", "").lower() in _TRUE,
+            release_issues=get("RELEASE_ISSUES", "").lower() in _TRUE,
             overwrite_env=get("SETUP_OVERWRITE_ENV", "").lower() in _TRUE,
         )

@@ -6,7 +6,15 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 
-from . import graphql, routes_app, routes_checks, routes_git, routes_manifest, routes_pulls
+from . import (
+    graphql,
+    routes_app,
+    routes_checks,
+    routes_git,
+    routes_manifest,
+    routes_pulls,
+    routes_repos,
+)
 from .http import ApiError, Call, endpoint
 from .state import FakeGitHub
 
@@ -28,6 +36,7 @@ def create_app(gh: FakeGitHub) -> Starlette:
         *routes_checks.routes(gh),
         *routes_git.routes(gh),
         *routes_manifest.routes(gh),
+        *routes_repos.routes(gh),
     ]
     handler = _graphql_handler()
 

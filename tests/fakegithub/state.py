@@ -82,6 +82,8 @@ class Repo:
     threads: dict[str, dict[str, Any]] = field(default_factory=dict)
     issue_comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     reactions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)  # routes_repos.py
+    archived: bool = False
 
     @property
     def full_name(self) -> str:
@@ -178,6 +180,8 @@ class FakeGitHub:
         self.graphql_blob_limit = 512 * 1024
         self.redelivery_status = 200
         self.latency = 0.0  # seconds added to every answer (GitHub is ~100 ms away)
+        self.issues_permission = "write"  # the App's `issues` permission: write, read, none
+        self.tree_entry_limit = 100_000  # recursive trees past this are truncated
         self.url = ""
         self.lock = threading.RLock()
 

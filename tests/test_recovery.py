@@ -12,7 +12,7 @@ import pytest
 
 from bot.github import AppCredentials, ClientOptions, GitHubApp, RetryPolicy
 from bot.queue import Queue, open_queue
-from bot.service.recovery import Recovery, queue_has_seen
+from bot.service.recovery import Recovery
 from tests.fakegithub import FakeGitHub
 from tests.redis_server import redis_server
 
@@ -148,7 +148,7 @@ async def test_github_down_keeps_running(gh: FakeGitHub, github: GitHubApp, queu
 
 
 @pytest.mark.parametrize("backend", ["memory", "sqlite", "redis"])
-async def test_queue_has_seen_every_backend(backend: str, tmp_path: Path) -> None:
+async def test_queue_seen_every_backend(backend: str, tmp_path: Path) -> None:
     if backend == "redis":
         try:
             ctx = redis_server(tmp_path)
@@ -161,12 +161,12 @@ async def test_queue_has_seen_every_backend(backend: str, tmp_path: Path) -> Non
     queue = open_queue(url)
     try:
         guid = str(uuid.uuid4())
-        assert not await queue_has_seen(queue, guid)
+        assert not await queue.seen(guid)
         assert await queue.enqueue({"kind": "review"}, dedup_id=guid)
-        assert await queue_has_seen(queue, guid)
+        assert await queue.seen(guid)
         job = await queue.lease(lease_seconds=30)
         assert job is not None and await queue.complete(job)
-        assert await queue_has_seen(queue, guid)  # remembered after the job is gone
+        assert await queue.seen(guid)  # remembered after the job is gone
     finally:
         await queue.close()
         if ctx is not None:

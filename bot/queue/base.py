@@ -76,6 +76,10 @@ class Queue(Protocol):
         """True when a newer job with the same ``coalesce_key`` was enqueued."""
         ...
 
+    async def seen(self, dedup_id: str) -> bool:
+        """True when an enqueue with ``dedup_id`` would be refused as a duplicate."""
+        ...
+
     async def depth(self) -> int:
         """Jobs waiting (due now or later), not counting leased ones."""
         ...

@@ -36,6 +36,10 @@ class MemoryQueue:
         self._seq = 0
         self._dedup_seconds = dedup_seconds
 
+    async def seen(self, dedup_id: str) -> bool:
+        seen = self._seen.get(dedup_id)
+        return seen is not None and time.time() - seen < self._dedup_seconds
+
     async def enqueue(
         self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
     ) -> bool:

@@ -420,6 +420,9 @@ class RedisQueue:
         key = job.coalesce_key
         return key is not None and await self._latest(key) > job.generation
 
+    async def seen(self, dedup_id: str) -> bool:
+        return bool(await self.redis.exists(self._ns(f"dedup:{dedup_id}")))
+
     # metrics and inspection
 
     async def depth(self) -> int:

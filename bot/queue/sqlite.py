@@ -359,6 +359,13 @@ class SQLiteQueue:
             return False
         return await self._run(lambda db: _generation(db, key) > job.generation)
 
+    async def seen(self, dedup_id: str) -> bool:
+        sql = "SELECT 1 FROM dedup WHERE id = ? AND seen_at > ?"
+        cutoff = time.time() - self._dedup_seconds
+        return (
+            await self._run(lambda db: db.execute(sql, (dedup_id, cutoff)).fetchone()) is not None
+        )
+
     async def depth(self) -> int:
         return int(await self._scalar("SELECT count(*) FROM jobs WHERE NOT leased"))
 

@@ -45,32 +45,6 @@ class Deliveries(Protocol):
     async def redeliver(self, delivery_id: int) -> None: ...
 
 
-async def queue_has_seen(queue: Queue, dedup_id: str) -> bool:
-    """True when ``queue`` remembers ``dedup_id`` (an enqueue with it would be refused).
-
-    The queue interface has no such read, so this looks at each backend's dedup store
-    (read-only). An unknown backend answers False: the worst case is a redelivery the
-    webhook then answers as a duplicate.
-    """
-    seen = getattr(queue, "seen", None)
-    if callable(seen):
-        return bool(await seen(dedup_id))
-    from bot.queue.memory import MemoryQueue
-    from bot.queue.redis import RedisQueue
-    from bot.queue.sqlite import SQLiteQueue
-
-    if isinstance(queue, SQLiteQueue):
-        sql = "SELECT 1 FROM dedup WHERE id = ? AND seen_at > ?"
-        cutoff = datetime.now(UTC).timestamp() - queue._dedup_seconds
-        row = await queue._run(lambda db: db.execute(sql, (dedup_id, cutoff)).fetchone())
-        return row is not None
-    if isinstance(queue, RedisQueue):
-        return bool(await queue.redis.exists(queue._ns(f"dedup:{dedup_id}")))
-    if isinstance(queue, MemoryQueue):
-        return dedup_id in queue._seen
-    return False
-
-
 @dataclass
 class RunResult:
     listed: int = 0
@@ -120,7 +94,7 @@ class Recovery:
             result.failed_guids += 1
             if self.attempts.get(guid, 0) >= self.max_attempts:
                 continue
-            if await queue_has_seen(self.queue, guid):
+            if await self.queue.seen(guid):
                 result.skipped_seen.append(guid)
                 continue
             candidates.append(max(attempts, key=lambda d: d.delivered_at))  # newest attempt
@@ -165,4 +139,4 @@ class Recovery:
                 await asyncio.wait_for(stop.wait(), self.interval)
 
 
-__all__ = ["DEFAULT_INTERVAL", "Recovery", "RunResult", "queue_has_seen"]
+__all__ = ["DEFAULT_INTERVAL", "Recovery", "RunResult"]

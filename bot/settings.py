@@ -47,6 +47,11 @@ class Settings:
     webhook_max_pending: int = 256  # deliveries waiting for the queue before 503s shed load
     admin_token: str | None = field(default=None, repr=False)  # None: /admin/* is off (404)
     release_issues: bool = False  # re-checks open an issue when a new Go release breaks pulls
+    registry_dir: Path | None = None  # REGISTRY_DIR: a facts directory overlaying the packaged one
+    worker_lease_seconds: float = 120.0  # a job's lease; renewed while its review runs
+    recovery_interval: float = 600.0  # seconds between redelivery sweeps (0: off)
+    github_write_interval: float = 1.0  # spacing of GitHub writes per installation
+    recheck_interval: float = 8.0  # spacing of one installation's re-check jobs
 
     @property
     def configured(self) -> bool:
@@ -105,7 +110,35 @@ def load_settings(
         or 256,
         admin_token=_admin_token(get("ADMIN_TOKEN")),
         release_issues=_flag("RELEASE_ISSUES", get("RELEASE_ISSUES")),
+        registry_dir=_registry_dir(get("REGISTRY_DIR")),
+        worker_lease_seconds=_seconds("WORKER_LEASE_SECONDS", get("WORKER_LEASE_SECONDS"), 120.0),
+        recovery_interval=_seconds("RECOVERY_INTERVAL", get("RECOVERY_INTERVAL"), 600.0),
+        github_write_interval=_seconds("GITHUB_WRITE_INTERVAL", get("GITHUB_WRITE_INTERVAL"), 1.0),
+        recheck_interval=_seconds("RECHECK_INTERVAL", get("RECHECK_INTERVAL"), 8.0),
     )
+
+
+def _seconds(name: str, raw: str | None, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(name, f"expected seconds, got {raw!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise SettingsError(name, f"expected seconds >= 0, got {raw!r}")
+    return value
+
+
+def _registry_dir(raw: str | None) -> Path | None:
+    if raw is None:
+        return None
+    path = Path(raw).expanduser().resolve()
+    if not (path / "MANIFEST.json").is_file():
+        raise SettingsError(
+            "REGISTRY_DIR", f"{raw!r} holds no MANIFEST.json (make one with `registry add`)"
+        )
+    return path
 
 
 def _admin_token(raw: str | None) -> str | None:

@@ -55,11 +55,10 @@ def env_names_read_by(path: Path, functions: set[str]) -> set[str]:
     return names
 
 
-SETTINGS_ENV = env_names_read_by(ROOT / "bot" / "settings.py", {"get", "_int", "_url"})
+SETTINGS_ENV = env_names_read_by(ROOT / "bot" / "settings.py", {"get", "_int", "_url", "_seconds"})
 KNOWN_ENV = (
     SETTINGS_ENV
     | env_names_read_by(ROOT / "bot" / "setup" / "options.py", {"get"})
-    | env_names_read_by(ROOT / "bot" / "service" / "server.py", {"_env_seconds"})
     | set(CREDENTIAL_KEYS)
 )
 SERVE = typer.main.get_command(cli_app).commands["serve"]  # type: ignore[attr-defined]

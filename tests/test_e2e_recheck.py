@@ -80,7 +80,7 @@ class Served:
             private_key=gh.private_key,
             webhook_secret="secret",
             github_api_url=gh.url,
-            **settings,
+            **{"recheck_interval": 0.0, **settings},  # no pacing between re-checks
         )
         self.app = build_app(
             self.settings,
@@ -124,11 +124,6 @@ def head(repo: Repo) -> str:
 
 def runs_on(repo: Repo, sha: str) -> list[dict[str, Any]]:
     return [r for r in repo.check_runs.values() if r["head_sha"] == sha]
-
-
-@pytest.fixture(autouse=True)
-def no_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RECHECK_INTERVAL", "0")
 
 
 async def test_recheck_every_installation_one_run_each_one_issue_updated_not_duplicated(

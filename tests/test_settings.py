@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,11 @@ def test_secrets_stay_out_of_repr() -> None:
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL", "DEBUG"),
         ({"GITHUB_API_URL": "api.github.com"}, "GITHUB_API_URL", "http(s) URL"),
         ({"GITHUB_API_URL": "ftp://example.com"}, "GITHUB_API_URL", "http(s) URL"),
+        ({"RECOVERY_INTERVAL": "soon"}, "RECOVERY_INTERVAL", "seconds"),
+        ({"WORKER_LEASE_SECONDS": "-1"}, "WORKER_LEASE_SECONDS", ">= 0"),
+        ({"GITHUB_WRITE_INTERVAL": "nan"}, "GITHUB_WRITE_INTERVAL", ">= 0"),
+        ({"RECHECK_INTERVAL": "inf"}, "RECHECK_INTERVAL", ">= 0"),
+        ({"REGISTRY_DIR": "/nonexistent/facts"}, "REGISTRY_DIR", "MANIFEST.json"),
     ],
 )
 def test_errors_name_the_variable(env: dict[str, str], variable: str, words: str) -> None:
@@ -145,6 +151,30 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
     assert settings.private_key == PEM
     assert settings.webhook_secret == "from file"
     assert settings.port == 5000
+
+
+def test_operational_settings_come_from_the_env_file_too(tmp_path: Path) -> None:
+    registry = tmp_path / "facts"
+    registry.mkdir()
+    (registry / "MANIFEST.json").write_text('{"versions": {}}')
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "RECOVERY_INTERVAL=0\n"
+        "WORKER_LEASE_SECONDS=30\n"
+        "GITHUB_WRITE_INTERVAL=0.25\n"
+        "RECHECK_INTERVAL=2\n"
+        f"REGISTRY_DIR={registry}\n"
+    )
+    settings = load({"RECHECK_INTERVAL": "3"}, env_file)
+    assert settings.recovery_interval == 0
+    assert settings.worker_lease_seconds == 30
+    assert settings.github_write_interval == 0.25
+    assert settings.recheck_interval == 3  # the environment wins
+    assert settings.registry_dir == registry.resolve()
+    defaults = load({}, None)
+    assert (defaults.recovery_interval, defaults.worker_lease_seconds) == (600, 120)
+    assert (defaults.github_write_interval, defaults.recheck_interval) == (1, 8)
+    assert defaults.registry_dir is None
 
 
 def test_missing_env_file_is_fine(tmp_path: Path) -> None:
@@ -193,3 +223,23 @@ def test_env_file_errors_name_the_line(tmp_path: Path, text: str, line: int) -> 
     problem = error({}, env_file)
     assert problem.variable == f"{env_file}:{line}"
     assert "KEY=VALUE" in str(problem)
+
+
+def test_the_app_reads_the_registry_dir_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.queue.memory import MemoryQueue
+    from bot.service.server import build_app
+    from bot.stdlib.facts import registry_dir
+
+    registry = tmp_path / "facts"
+    registry.mkdir()
+    (registry / "MANIFEST.json").write_text('{"versions": {}}')
+    monkeypatch.delenv("REGISTRY_DIR", raising=False)
+    settings = load({}, None)
+    build_app(settings, queue=MemoryQueue(), recovery_interval=0)
+    assert "REGISTRY_DIR" not in os.environ
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"REGISTRY_DIR={registry}\n")
+    build_app(load({}, env_file), queue=MemoryQueue(), recovery_interval=0)
+    assert registry_dir() == registry.resolve()

@@ -22,7 +22,6 @@ queued behind a re-check of many repositories waits its turn.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from dataclasses import dataclass, replace
 
@@ -57,15 +56,6 @@ from bot.webhook.app import QueueWriter
 logger = structlog.get_logger("bot.service")
 
 DEFAULT_INTERVAL = 8.0
-
-
-def recheck_interval() -> float:
-    """``RECHECK_INTERVAL`` seconds between re-check jobs of one installation (default 8)."""
-    raw = os.environ.get("RECHECK_INTERVAL", "").strip()
-    try:
-        return max(0.0, float(raw)) if raw else DEFAULT_INTERVAL
-    except ValueError:
-        raise ValueError(f"RECHECK_INTERVAL: expected seconds, got {raw!r}") from None
 
 
 class InstallationPacer:

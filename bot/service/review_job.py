@@ -34,7 +34,7 @@ from bot.queue.worker import PermanentError
 from bot.report.fingerprint import extract_fingerprints
 from bot.scope.scope import FileScope
 from bot.service.add_registry import handle_add_registry
-from bot.service.recheck import InstallationPacer, handle_recheck, recheck_interval
+from bot.service.recheck import DEFAULT_INTERVAL, InstallationPacer, handle_recheck
 from bot.stdlib.loader import load_stdlib
 
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
@@ -293,8 +293,8 @@ def make_handlers(
     Callable[[dict[str, object], str], Awaitable[None]],
 ]:
     """The worker's ``handler`` and ``on_give_up`` for ``app``; ``release_issues``: re-checks
-    open release issues; ``recheck_pacer``: default ``RECHECK_INTERVAL``."""
-    pacer = recheck_pacer or InstallationPacer(recheck_interval())
+    open release issues; ``recheck_pacer``: spaces re-checks (``Settings.recheck_interval``)."""
+    pacer = recheck_pacer or InstallationPacer(DEFAULT_INTERVAL)
 
     async def handler(payload: dict[str, object]) -> None:
         try:

@@ -27,7 +27,8 @@ from bot.queue import Queue, open_queue
 from bot.queue.worker import Worker
 from bot.service.admin import admin_routes
 from bot.service.metrics import DeliveryMetrics, Metrics, job_context
-from bot.service.recovery import DEFAULT_INTERVAL, Recovery
+from bot.service.recheck import InstallationPacer
+from bot.service.recovery import Recovery
 from bot.service.review_job import make_handlers
 from bot.service.worker_thread import WorkerThread
 from bot.settings import Settings
@@ -57,22 +58,12 @@ in a <code>.env</code> file next to where it runs) and restart it:</p>
 APP_INFO_TTL = 300.0  # seconds the App's name and links are cached for the status page
 
 
-def _env_seconds(name: str, default: float) -> float:
-    """Operational knobs not in ``Settings``: ``WORKER_LEASE_SECONDS``, ``RECOVERY_INTERVAL``
-    (0: off) and ``GITHUB_WRITE_INTERVAL`` (write pacing; tests and trials turn it down)."""
-    raw = os.environ.get(name, "").strip()
-    try:
-        return max(0.0, float(raw)) if raw else default
-    except ValueError:
-        raise ValueError(f"{name}: expected seconds, got {raw!r}") from None
-
-
 def github_app(settings: Settings, metrics: Metrics | None = None) -> GitHubApp:
     """The GitHub client for configured ``settings``, feeding ``metrics``."""
     assert settings.app_id is not None and settings.private_key is not None
     credentials = AppCredentials(settings.app_id, settings.private_key, settings.github_api_url)
     metrics = metrics or Metrics()
-    options = metrics.client_options(write_interval=_env_seconds("GITHUB_WRITE_INTERVAL", 1.0))
+    options = metrics.client_options(write_interval=settings.github_write_interval)
     return GitHubApp(credentials, options)
 
 
@@ -95,19 +86,21 @@ def build_app(
     a task in the webhook's loop (tests that hand in a queue or an in-memory one)."""
     if worker_thread is None:
         worker_thread = queue is None and not settings.queue_url.startswith("memory:")
+    if settings.registry_dir is not None:  # the process's facts: read by bot.stdlib.facts
+        os.environ["REGISTRY_DIR"] = str(settings.registry_dir)
     queue = queue if queue is not None else open_queue(settings.queue_url)
     facts = functools.cache(load_window)  # the server's store of standard-library facts
     metrics = metrics if metrics is not None else Metrics(queue)
     metrics.queue = queue
     if recovery_interval is None:
-        recovery_interval = _env_seconds("RECOVERY_INTERVAL", DEFAULT_INTERVAL)
+        recovery_interval = settings.recovery_interval
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
     recent = RecentReviews()
     clients: dict[str, GitHubApp] = {}
     app_info: list[tuple[float, AppInfo]] = []
 
-    lease_seconds = _env_seconds("WORKER_LEASE_SECONDS", 120.0)
+    lease_seconds = settings.worker_lease_seconds
     threads: list[WorkerThread] = []
 
     def make_worker(app: GitHubApp, worker_queue: Queue) -> Worker:
@@ -117,6 +110,7 @@ def build_app(
             on_findings=metrics.observe_findings,
             docs=settings.docs_url,
             release_issues=settings.release_issues,
+            recheck_pacer=InstallationPacer(settings.recheck_interval),
         )
         return Worker(
             worker_queue,

@@ -235,7 +235,8 @@ def test_the_app_reads_the_registry_dir_setting(
     registry = tmp_path / "facts"
     registry.mkdir()
     (registry / "MANIFEST.json").write_text('{"versions": {}}')
-    monkeypatch.delenv("REGISTRY_DIR", raising=False)
+    monkeypatch.setenv("REGISTRY_DIR", "")  # restored to its state before the test
+    monkeypatch.delenv("REGISTRY_DIR")
     settings = load({}, None)
     build_app(settings, queue=MemoryQueue(), recovery_interval=0)
     assert "REGISTRY_DIR" not in os.environ

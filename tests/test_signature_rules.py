@@ -177,6 +177,21 @@ def test_wider_integer_in_the_same_word_is_a_warning() -> None:
     assert f.severity is Severity.WARNING and "wider integer" in f.message
 
 
+def test_a_word_over_a_flag_and_its_twin_is_a_warning() -> None:
+    # sonic's `var RuntimeWriteBarrier uintptr`: on 1.21 the word also covers `needed bool`
+    # (always equal to `enabled`); from 1.22 only padding. A wider read in one word: fragile.
+    src = HEADER + "//go:linkname wb runtime.writeBarrier\nvar wb uintptr\n"
+    found = mismatches(src, (21, 22))
+    assert {f.severity for f in found} == {Severity.WARNING}, found
+    by_version = {f.go: f.message for f in found}
+    assert "and `needed bool`" in by_version[("1.21",)]
+    assert "`enabled bool` (1 byte)" in by_version[("1.22",)]
+    # The same read on a 32-bit port is a word too; two words over two fields are not.
+    wide = HEADER + "//go:linkname wb runtime.writeBarrier\nvar wb uint64\n"
+    (f,) = mismatches(wide, (21,), ("linux/386",))
+    assert f.severity is Severity.ERROR and "(uint64) is at offset 0" in f.message
+
+
 @pytest.mark.parametrize("platform", ["linux/386", "linux/arm"])
 def test_32_bit_ports_are_laid_out(platform: str) -> None:
     right = HEADER + "//go:linkname nanotime runtime.nanotime\nfunc nanotime() int64\n"

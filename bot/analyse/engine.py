@@ -11,6 +11,7 @@ from bot.analyse.compile_rules import check_package
 from bot.analyse.configs import rectangles
 from bot.analyse.coverage import outside_window, split_by_facts, widen
 from bot.analyse.emit import findings
+from bot.analyse.field_reads import mentions, owners_of_reads
 from bot.analyse.link_rules import check_links
 from bot.analyse.package import MARKER, Package, SourceFile, group_packages
 from bot.analyse.repo_links import RepoView, check_repo_targets, defined_by_repository
@@ -280,6 +281,7 @@ class RepoPackages:
         self._dirs: dict[str, list[str]] | None = None
         self._missing: set[str] = set()
         self._selected: set[str] | None = None
+        self._owners: dict[tuple[str, str], set[str | None]] = {}
 
     def find(self, import_path: str) -> Package | None:
         found = self.known.get(import_path)
@@ -303,8 +305,29 @@ class RepoPackages:
                 self.known.setdefault(pkg.import_path, pkg)
         return self.known.get(import_path)
 
-    def reads(self, field: str) -> bool:
-        """Whether some .go file under review selects a field of this name (``x.field``)."""
+    def _selects(self, path: str, found: set[str | None], owners: frozenset[str]) -> bool:
+        """Whether one of the types ``found`` in the file at ``path`` (``T``, ``pkg.T`` or
+        None: unknown) may be one of ``owners``. ``T`` is the file's own package's type;
+        ``pkg.T`` is matched by name (the import is not resolved)."""
+        if None in found:
+            return True
+        for owner in owners:
+            import_path, _, name = owner.rpartition(".")
+            for spelled in found:
+                assert spelled is not None
+                qualifier, _, bare = spelled.rpartition(".")
+                if bare != name:
+                    continue
+                if qualifier:
+                    return True
+                package = self.find(import_path) if import_path else None
+                if package is None or posixpath.dirname(path) == package.directory:
+                    return True
+        return False
+
+    def reads(self, field: str, owners: frozenset[str], config: Config) -> bool:
+        """Whether a .go file compiled in ``config`` selects ``field`` of one of the structs
+        ``owners`` (``import/path.Name``), or of an operand whose type its file does not say."""
         if self._selected is None:
             self._selected = {
                 m.group(1).decode()
@@ -312,7 +335,20 @@ class RepoPackages:
                 if p.endswith(".go")
                 for m in _SELECTOR.finditer(data)
             }
-        return field in self._selected
+        if field not in self._selected:
+            return False
+        v, p = config
+        for path, data in self.workspace.files.items():
+            if not path.endswith(".go") or path.endswith("_test.go") or not mentions(data, field):
+                continue
+            key = (path, field)
+            if key not in self._owners:
+                self._owners[key] = owners_of_reads(data, field)
+            if not self._selects(path, self._owners[key], owners):
+                continue
+            if SourceFile(path, data, self.window).builds_in((v,), (p,)):
+                return True
+        return False
 
 
 _SELECTOR = re.compile(rb"\.\s*([A-Za-z_][A-Za-z0-9_]*)")

@@ -93,7 +93,7 @@ def check_links(
         layouts or {},
         accepted,
         find_package or (lambda _: None),
-        reads or (lambda _: True),
+        reads or (lambda *_: True),
     )
     return out
 

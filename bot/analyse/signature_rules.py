@@ -48,14 +48,20 @@ Layouts = Mapping[int, VersionLayouts]
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
-#: Whether any file under review reads a field of this name (``x.name``).
-Reads = Callable[[str], bool]
+#: ``reads(field, owners, config)``: whether a file compiled in ``config`` reads ``field`` of
+#: one of the structs named ``owners`` (``x.field``, where ``x``'s type is unknown counts).
+Reads = Callable[[str, frozenset[str], Config], bool]
+
+
+def _reads_anything(field: str, owners: frozenset[str], config: Config) -> bool:
+    return True
 
 
 @dataclass(frozen=True)
 class _Ctx:
     contracts: Mapping[str, str]
-    reads: Reads
+    reads: Callable[[str, frozenset[str]], bool]  # ``Reads`` for the configuration judged
+    word: int  # bytes in a machine word of the port judged
 
 
 @dataclass(frozen=True)
@@ -70,10 +76,10 @@ def check_signatures(
     layouts: Layouts,
     accepted: Accepted | None,
     find_package: FindPackage,
-    reads: Reads = lambda _: True,
+    reads: Reads = _reads_anything,
 ) -> list[Finding]:
     """``signature-mismatch`` findings for every push and pull into the standard library.
-    ``reads(field)``: whether the code under review reads a field of that name."""
+    ``reads``: whether the code under review reads a field (see ``Reads``)."""
     std_packages = frozenset().union(*(stdlib[v].packages for v in stdlib))
     out: list[Finding] = []
     for d in directives:
@@ -154,9 +160,11 @@ class _Check:
                 f"{missing}",
             )
         arch = arch_of(p)
-        verdicts = [
-            _compare(d, declared, s, version, arch.word, self.reads, arch.name) for s in std
-        ]
+
+        def reads(field: str, owners: frozenset[str]) -> bool:
+            return self.reads(field, owners, config)
+
+        verdicts = [_compare(d, declared, s, version, arch.word, reads, arch.name) for s in std]
         if any(x is None for x in verdicts):
             return None
         found = [x for x in verdicts if x is not None]
@@ -263,11 +271,11 @@ def _compare(
     std: StdSignature,
     version: VersionLayouts,
     word: int,
-    reads: Reads,
+    reads: Callable[[str, frozenset[str]], bool],
     goarch: str = "amd64",
 ) -> Problem | None:
     """The worst problem of ``local`` against one standard-library signature, or None."""
-    ctx = _Ctx(version.contracts, reads)
+    ctx = _Ctx(version.contracts, reads, word)
     if local.var is not None or std.var is not None:
         if local.var is None or std.var is None:
             return None
@@ -517,21 +525,29 @@ def _layout(
         if s is not None and _same_slot(w, s):
             continue
         if s is not None and w.cls == s.cls == "int" and w.size > s.size:
-            covered = [x for x in sw if w.offset < x.offset < w.offset + w.size]
-            if all(_padding(x.path) for x in covered):
+            # A wider integer over the same start. Within one machine word the value is right
+            # while the bytes after the field are zero (``uintptr`` over ``enabled bool``),
+            # which the declaration alone cannot prove or refute; past the word, or over
+            # fields beyond padding in another word, it reads another field's value.
+            covered = [
+                x for x in sw if w.offset < x.offset < w.offset + w.size and not _padding(x.path)
+            ]
+            if not covered or w.size <= ctx.word:
+                also = "".join(f", and `{_field(x.path).lstrip('.')} {x.what}`" for x in covered)
                 warnings.append(
                     Problem(
                         WARNING,
                         f"your `{field}` reads {w.size} bytes at offset {w.offset} where "
                         f"`{theirs}` has `{_field(s.path).lstrip('.')} {s.what}` "
-                        f"({s.size} bytes): right only while the bytes after it stay zero",
+                        f"({_bytes(s.size)}){also}: right only while the bytes after it stay "
+                        "zero",
                     )
                 )
                 continue
         errors.append((w.path, _moved(field, w, s or inside, theirs, sw)))
     for path, message in errors:
         name = _name(path)
-        if not name or ctx.reads(name):
+        if not name or ctx.reads(name, _owners(local, path)):
             return Problem(ERROR, message)
     if errors:
         path, message = errors[0]
@@ -541,6 +557,25 @@ def _layout(
             "is read yet",
         )
     return warnings[0] if warnings else None
+
+
+def _owners(local: GoType, path: str) -> frozenset[str]:
+    """The structs whose field the word at ``path`` is, as ``x.f`` selects it: the one that
+    declares it and those it is promoted through (embedded), by qualified name."""
+    owners: set[str] = set()
+    t: GoType | None = local
+    parts = path.partition(" ")[0].split(".")[1:]
+    for i, part in enumerate(parts):
+        if t is None or t.kind != "struct":
+            break
+        owners.add(t.name)
+        f = next((f for f in t.fields if f.name == part.split("[")[0]), None)
+        if f is None or i == len(parts) - 1:
+            break
+        if not f.embedded:
+            owners = set()  # x.f.g: g is read through f's type only
+        t = f.type
+    return frozenset(o for o in owners if o)
 
 
 def _name(path: str) -> str:
@@ -583,8 +618,12 @@ def _moved(field: str, w: Word, s: Word | None, theirs: str, sw: list[Word]) -> 
         return f"{mine}; `{theirs}{std_name}` is at offset {same.offset}{there}"
     if s is None:
         return f"{mine}; `{theirs}` has no field there"
-    size = f" ({s.size} bytes)" if s.size != w.size else ""
+    size = f" ({_bytes(s.size)})" if s.size != w.size else ""
     return f"{mine}; `{theirs}` has {_describe(s)} at offset {s.offset}{size}"
+
+
+def _bytes(n: int) -> str:
+    return f"{n} byte" if n == 1 else f"{n} bytes"
 
 
 def _describe(w: Word) -> str:

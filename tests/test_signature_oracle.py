@@ -2,7 +2,8 @@
 
 Each case is a small ``package main`` shaped like a real library's use of linkname: a mirror of
 the runtime's type descriptor passed to ``reflect.unsafe_New`` (go-json, reflect2), sonic's pull
-of ``runtime.growslice``, segmentio/encoding's ``runtime.typedslicecopy``, ugorji's
+of ``runtime.growslice``, segmentio/encoding's ``runtime.typedslicecopy``, mockey's
+``runtime.findfunc`` read as two pointers instead of one two-word struct, ugorji's
 ``runtime.zeroVal``, an empty struct var over a runtime struct. The program checks what it reads
 through its declaration against a safe source (``reflect``, the slice it built) and prints
 ``agree``; a wrong declaration prints ``differ`` or crashes. The analyzer must give an error on
@@ -259,6 +260,44 @@ CASES = [
         }
         """,
         True,
+    ),
+    Case(
+        "struct-result-as-words-amd64",
+        """
+        // CHECK
+        //go:linkname findfunc runtime.findfunc
+        func findfunc(pc uintptr) (unsafe.Pointer, unsafe.Pointer)
+
+        func target() {}
+
+        func main() {
+            f := target
+            entry := **(**uintptr)(unsafe.Pointer(&f))
+            fn, datap := findfunc(entry)
+            verdict(fn != nil && **(**uint32)(datap) == 0xfffffff1) // moduledata.pcHeader.magic
+        }
+        """,
+        False,
+        goarch="amd64",
+    ),
+    Case(
+        "struct-result-as-words-386",
+        """
+        // CHECK
+        //go:linkname findfunc runtime.findfunc
+        func findfunc(pc uintptr) (unsafe.Pointer, unsafe.Pointer)
+
+        func target() {}
+
+        func main() {
+            f := target
+            entry := **(**uintptr)(unsafe.Pointer(&f))
+            fn, datap := findfunc(entry)
+            verdict(fn != nil && **(**uint32)(datap) == 0xfffffff1) // moduledata.pcHeader.magic
+        }
+        """,
+        False,
+        goarch="386",
     ),
     Case(
         "opaque-struct-var",

@@ -171,6 +171,16 @@ def test_missing_result() -> None:
     assert f.severity is Severity.ERROR and "has extra result" in f.message
 
 
+def test_a_struct_result_read_as_its_words_is_no_error() -> None:
+    two = HEADER + "//go:linkname findfunc runtime.findfunc\n"
+    found = mismatches(two + "func findfunc(uintptr) (unsafe.Pointer, unsafe.Pointer)\n", (24,))
+    assert found and all(f.severity is Severity.WARNING for f in found), found
+    (f,) = mismatches(two + "func findfunc(uintptr) (unsafe.Pointer, int32, int32)\n", (24,))
+    assert f.severity is Severity.ERROR
+    (f,) = mismatches(two + "func findfunc(uintptr) (uintptr, uintptr, uintptr)\n", (24,))
+    assert f.severity is Severity.ERROR and "has extra result" in f.message
+
+
 def test_wider_integer_in_the_same_word_is_a_warning() -> None:
     src = HEADER + "//go:linkname gcount runtime.gcount\nfunc gcount(includeSys uint) int32\n"
     (f,) = mismatches(src, (26,))

@@ -284,12 +284,33 @@ def _compare(
     params = _words(d, local.params, std.params, "passes", "takes", "word", word)
     if params is not None:
         problems.append(params)
+    registers = goarch in _REGABI and _in_registers(std.results)
+    results = _words(
+        d, local.results, std.results, "reads", "returns", "result word", word, registers
+    )
     if len(local.results) != len(std.results):
-        problems.append(_result_count(d, local, std, goarch))
-    else:
-        results = _words(d, local.results, std.results, "reads", "returns", "result word", word)
-        if results is not None:
+        if not local.results or (results is not None and results.severity is ERROR):
+            problems.append(_result_count(d, local, std, goarch))
+        elif goarch in _REGABI and not (
+            _in_registers(local.results) and _in_registers(std.results)
+        ):
+            # The same words, grouped otherwise: where some go on the stack, which ones
+            # follow each result, not the words; not verified.
+            problems.append(
+                Problem(
+                    WARNING,
+                    f"`{d.local}` reads {len(local.results)} results where `{d.target}` returns "
+                    f"{len(std.results)} (`{_names(std.results)}`) of the same words; not "
+                    "verified where results do not all fit in registers",
+                )
+            )
+        elif results is not None:
             problems.append(results)
+        # Otherwise the same words in the same places: a struct result is returned field by
+        # field (in registers, or laid out like a struct on the stack), e.g. mockey's
+        # `findfunc(uintptr) (unsafe.Pointer, unsafe.Pointer)` for `runtime.funcInfo`.
+    elif results is not None:
+        problems.append(results)
     if not any(p.severity is ERROR for p in problems):
         for lp, sp in zip(
             _slots(local.params, "parameter") + _slots(local.results, "result"),
@@ -352,14 +373,26 @@ def _words(
     std_verb: str,
     noun: str,
     word: int,
+    registers: bool = False,
 ) -> Problem | None:
-    """Compare two parameter (or result) lists word by word."""
+    """Compare two parameter (or result) lists word by word: the first error, else the
+    first warning. ``registers``: the results travel in registers, so reading fewer of
+    them overwrites nothing."""
     kind = "parameter" if noun == "word" else "result"
     ls, ss = _slots(local, kind), _slots(std, kind)
+    first: Problem | None = None
     for i, (a, b) in enumerate(zip(ls, ss, strict=False)):
         found = _word(d, i, a, b, verb, std_verb, noun, std, word)
-        if found is not None:
+        if found is not None and found.severity is ERROR:
             return found
+        first = first or found
+    if registers and len(ls) < len(ss):
+        return Problem(
+            WARNING,
+            f"`{d.local}` {verb} {len(ls)} of the {len(ss)} result words of `{d.target}` "
+            f"(`{_names(std)}`): harmless only while they travel in registers (the register "
+            "ABI)",
+        )
     if len(ls) != len(ss):
         plural = "words" if noun == "word" else "result words"
         return Problem(
@@ -367,6 +400,8 @@ def _words(
             f"`{d.local}` {verb} {len(ls)} {plural} (`{_names(local)}`); `{d.target}` "
             f"{std_verb} {len(ss)} (`{_names(std)}`)",
         )
+    if first is not None:
+        return first
     for a in ls:
         if a.word.type.kind == "unknown":
             return Problem(WARNING, f"layout not verified: {a.word.type.why}")

@@ -320,18 +320,19 @@ class _Check:
         d = self.d
         refused_versions = sorted({v for v, _ in refused})
         allowed = sorted({v for v, _ in self.verdicts} - set(refused_versions))
-        allows = f"; Go {span(allowed)} links it" if allowed else ""
+        allows = f" Go {span(allowed)} links it: {self._history(allowed)}." if allowed else ""
         message = (
             f"the linker refuses this pull in Go {span(refused_versions)} (`link: {d.package}: "
-            f"invalid reference to {d.target}`){allows}. {self._history()}. Use a supported "
-            f"API or ask the package owner to mark it; {_LAST_RESORT}"
+            f"invalid reference to {d.target}`): {self._history(refused_versions)}.{allows} "
+            f"Use a supported API or ask the package owner to mark it; {_LAST_RESORT}"
         )
         return self._emit("invalid-reference", message, refused)
 
-    def _history(self) -> str:
-        """``1.21–1.22: not checked; 1.23–1.26: marked by runtime; 1.27: not marked``."""
+    def _history(self, versions: list[int]) -> str:
+        """Why the linker answers as it does in ``versions``, each version range said once:
+        ``not marked by runtime``, or ``1.23–1.26: marked by runtime; 1.27: not marked``."""
         per_version: dict[int, str] = {}
-        for v in sorted({v for v, _ in self.verdicts}):
+        for v in versions:
             said = {p: x.describe(self.d.target) for (w, p), x in self.verdicts.items() if w == v}
             texts = sorted(set(said.values()))
             if len(texts) == 1:
@@ -347,6 +348,8 @@ class _Check:
                 runs[-1][0].append(v)
             else:
                 runs.append(([v], text))
+        if len(runs) == 1 and runs[0][0] == versions:
+            return runs[0][1]
         return "; ".join(f"{span(vs)}: {text}" for vs, text in runs)
 
 

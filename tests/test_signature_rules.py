@@ -167,8 +167,11 @@ def test_missing_result() -> None:
     (f,) = mismatches(src, (24,), ("linux/386",))
     assert f.severity is Severity.ERROR and "misses result" in f.message
     extra = HEADER + "//go:linkname nanotime runtime.nanotime\nfunc nanotime() (int64, int64)\n"
-    (f,) = mismatches(extra, (24,))
+    (f,) = mismatches(extra + "func use() { a, b := nanotime(); _, _ = a, b }\n", (24,))
     assert f.severity is Severity.ERROR and "has extra result" in f.message
+    # Declared but never used: nothing reads the word the callee leaves alone.
+    (f,) = mismatches(extra + "func use() { nanotime() }\n", (24,))
+    assert f.severity is Severity.WARNING and "1 result word more" in f.message
 
 
 def test_a_struct_result_read_as_its_words_is_no_error() -> None:
@@ -177,7 +180,8 @@ def test_a_struct_result_read_as_its_words_is_no_error() -> None:
     assert found and all(f.severity is Severity.WARNING for f in found), found
     (f,) = mismatches(two + "func findfunc(uintptr) (unsafe.Pointer, int32, int32)\n", (24,))
     assert f.severity is Severity.ERROR
-    (f,) = mismatches(two + "func findfunc(uintptr) (uintptr, uintptr, uintptr)\n", (24,))
+    three = two + "func findfunc(uintptr) (uintptr, uintptr, uintptr)\n"
+    (f,) = mismatches(three + "func use() { a, b, c := findfunc(0); _, _, _ = a, b, c }\n", (24,))
     assert f.severity is Severity.ERROR and "has extra result" in f.message
 
 

@@ -15,6 +15,7 @@ from bot.analyse.field_reads import mentions, owners_of_reads
 from bot.analyse.link_rules import check_links
 from bot.analyse.package import MARKER, Package, SourceFile, group_packages
 from bot.analyse.repo_links import RepoView, check_repo_targets, defined_by_repository
+from bot.analyse.result_uses import mentions_name, uses_results
 from bot.analyse.signature_rules import Layouts
 from bot.findings import Finding, Report, Severity
 from bot.golang.constraints import setting_phrase
@@ -187,7 +188,7 @@ def analyse(
             imports_runtime_cgo=lambda path: path in runtime_cgo,
             layouts=layouts,
             find_package=found_in_repo.find,
-            reads=found_in_repo.reads,
+            uses=found_in_repo,
         )
     repo = RepoView(
         workspace.files,
@@ -282,6 +283,7 @@ class RepoPackages:
         self._missing: set[str] = set()
         self._selected: set[str] | None = None
         self._owners: dict[tuple[str, str], set[str | None]] = {}
+        self._results_used: dict[tuple[str, str], bool] = {}
 
     def find(self, import_path: str) -> Package | None:
         found = self.known.get(import_path)
@@ -347,6 +349,30 @@ class RepoPackages:
             if not self._selects(path, self._owners[key], owners):
                 continue
             if SourceFile(path, data, self.window).builds_in((v,), (p,)):
+                return True
+        return False
+
+    def uses_results(self, path: str, local: str, config: Config) -> bool:
+        """Whether a .go file compiled in ``config`` may use the results of the function
+        ``local`` declared in the file at ``path``: the files of its directory, and for an
+        exported name every file, which must then all be here (otherwise: may be used)."""
+        directory = posixpath.dirname(path)
+        exported = local[:1].isupper()
+        complete = self.workspace.complete_dirs
+        if complete is not None and (exported or directory not in complete):
+            return True
+        v, p = config
+        for other, data in self.workspace.files.items():
+            if not other.endswith(".go") or not mentions_name(data, local):
+                continue
+            if not exported and posixpath.dirname(other) != directory:
+                continue
+            key = (other, local)
+            if key not in self._results_used:
+                self._results_used[key] = uses_results(data, local)
+            if self._results_used[key] and SourceFile(other, data, self.window).builds_in(
+                (v,), (p,)
+            ):
                 return True
         return False
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
 from bot.analyse.local_types import FindPackage
-from bot.analyse.signature_rules import Accepted, Layouts, Reads, check_signatures
+from bot.analyse.signature_rules import Accepted, Layouts, Uses, check_signatures
 from bot.findings import Finding, Severity
 from bot.golang.symbols import split_symbol
 from bot.stdlib.facts import StdlibWindow, Symbol, VersionFacts
@@ -43,7 +43,7 @@ def check_links(
     imports_runtime_cgo: Callable[[str], bool] | None = None,
     layouts: Layouts | None = None,
     find_package: FindPackage | None = None,
-    reads: Reads | None = None,
+    uses: Uses | None = None,
 ) -> list[Finding]:
     """Findings of the link-level rules for every push and pull into the standard library, and
     ``signature-mismatch`` (``bot.analyse.signature_rules``).
@@ -93,7 +93,7 @@ def check_links(
         layouts or {},
         accepted,
         find_package or (lambda _: None),
-        reads or (lambda *_: True),
+        uses,
     )
     return out
 

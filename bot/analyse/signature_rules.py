@@ -8,8 +8,9 @@ the hardware and the garbage collector see, version by version and platform by p
    (``bot.analyse.local_types``), the standard library's from the layouts the real toolchains
    computed (``bot.stdlib.layouts``). Another number, size, class (integer, pointer, float) or
    order of words, or a missing or extra result, is an error; a ``uintptr`` where the standard
-   library has a pointer (the GC cannot see it), a wider integer in the same word, or
-   ``unsafe.Pointer`` standing in for a typed pointer is a warning.
+   library has a pointer (the GC cannot see it), a wider integer in the same word,
+   ``unsafe.Pointer`` standing in for a typed pointer, or extra results that every call
+   discards (``bot.analyse.result_uses``) is a warning.
 2. **Pointees.** A pointer is one word whatever it points to. Where the targets differ (a
    library's mirror of ``internal/abi.Type``), the local struct's declared fields must be a
    layout prefix of the standard library's: same offsets, sizes and classes; a field that is not
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from tree_sitter import Node
 
@@ -48,13 +50,28 @@ Layouts = Mapping[int, VersionLayouts]
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
-#: ``reads(field, owners, config)``: whether a file compiled in ``config`` reads ``field`` of
-#: one of the structs named ``owners`` (``x.field``, where ``x``'s type is unknown counts).
-Reads = Callable[[str, frozenset[str], Config], bool]
+class Uses(Protocol):
+    """What the code under review does with the values a directive's declaration describes."""
+
+    def reads(self, field: str, owners: frozenset[str], config: Config) -> bool:
+        """Whether a file compiled in ``config`` reads ``field`` of one of the structs named
+        ``owners`` (``x.field``, where ``x``'s type is unknown, counts)."""
+        ...
+
+    def uses_results(self, path: str, local: str, config: Config) -> bool:
+        """Whether a file compiled in ``config`` may use the results of the function ``local``
+        declared in the file at ``path`` (anything but a call as a statement counts)."""
+        ...
 
 
-def _reads_anything(field: str, owners: frozenset[str], config: Config) -> bool:
-    return True
+class UsesEverything:
+    """Without the code at hand: every field is read, every result used."""
+
+    def reads(self, field: str, owners: frozenset[str], config: Config) -> bool:
+        return True
+
+    def uses_results(self, path: str, local: str, config: Config) -> bool:
+        return True
 
 
 @dataclass(frozen=True)
@@ -76,10 +93,10 @@ def check_signatures(
     layouts: Layouts,
     accepted: Accepted | None,
     find_package: FindPackage,
-    reads: Reads = _reads_anything,
+    uses: Uses | None = None,
 ) -> list[Finding]:
     """``signature-mismatch`` findings for every push and pull into the standard library.
-    ``reads``: whether the code under review reads a field (see ``Reads``)."""
+    ``uses``: what the code under review reads (default: everything)."""
     std_packages = frozenset().union(*(stdlib[v].packages for v in stdlib))
     out: list[Finding] = []
     for d in directives:
@@ -89,7 +106,7 @@ def check_signatures(
             d.target in stdlib[v] for v in stdlib
         ):
             continue
-        out += _Check(d, stdlib, layouts, accepted, find_package, reads).run()
+        out += _Check(d, stdlib, layouts, accepted, find_package, uses or UsesEverything()).run()
     return out
 
 
@@ -101,10 +118,10 @@ class _Check:
         layouts: Layouts,
         accepted: Accepted | None,
         find_package: FindPackage,
-        reads: Reads,
+        uses: Uses,
     ) -> None:
         self.d = d
-        self.reads = reads
+        self.uses = uses
         self.stdlib = stdlib
         self.layouts = layouts
         self.accepted = accepted
@@ -162,9 +179,15 @@ class _Check:
         arch = arch_of(p)
 
         def reads(field: str, owners: frozenset[str]) -> bool:
-            return self.reads(field, owners, config)
+            return self.uses.reads(field, owners, config)
 
-        verdicts = [_compare(d, declared, s, version, arch.word, reads, arch.name) for s in std]
+        def results_used() -> bool:
+            return self.uses.uses_results(d.path, d.local, config)
+
+        verdicts = [
+            _compare(d, declared, s, version, arch.word, reads, arch.name, results_used)
+            for s in std
+        ]
         if any(x is None for x in verdicts):
             return None
         found = [x for x in verdicts if x is not None]
@@ -273,6 +296,7 @@ def _compare(
     word: int,
     reads: Callable[[str, frozenset[str]], bool],
     goarch: str = "amd64",
+    results_used: Callable[[], bool] = lambda: True,
 ) -> Problem | None:
     """The worst problem of ``local`` against one standard-library signature, or None."""
     ctx = _Ctx(version.contracts, reads, word)
@@ -284,33 +308,11 @@ def _compare(
     params = _words(d, local.params, std.params, "passes", "takes", "word", word)
     if params is not None:
         problems.append(params)
-    registers = goarch in _REGABI and _in_registers(std.results)
-    results = _words(
-        d, local.results, std.results, "reads", "returns", "result word", word, registers
-    )
-    if len(local.results) != len(std.results):
-        if not local.results or (results is not None and results.severity is ERROR):
-            problems.append(_result_count(d, local, std, goarch))
-        elif goarch in _REGABI and not (
-            _in_registers(local.results) and _in_registers(std.results)
-        ):
-            # The same words, grouped otherwise: where some go on the stack, which ones
-            # follow each result, not the words; not verified.
-            problems.append(
-                Problem(
-                    WARNING,
-                    f"`{d.local}` reads {len(local.results)} results where `{d.target}` returns "
-                    f"{len(std.results)} (`{_names(std.results)}`) of the same words; not "
-                    "verified where results do not all fit in registers",
-                )
-            )
-        elif results is not None:
-            problems.append(results)
-        # Otherwise the same words in the same places: a struct result is returned field by
-        # field (in registers, or laid out like a struct on the stack), e.g. mockey's
-        # `findfunc(uintptr) (unsafe.Pointer, unsafe.Pointer)` for `runtime.funcInfo`.
-    elif results is not None:
-        problems.append(results)
+    unread = _unread_extra_results(d, local, std, word, results_used)
+    if unread is not None:
+        problems.insert(0, unread)  # before a hidden type: the worse of two warnings
+    else:
+        problems += _results(d, local, std, word, goarch)
     if not any(p.severity is ERROR for p in problems):
         for lp, sp in zip(
             _slots(local.params, "parameter") + _slots(local.results, "result"),
@@ -325,6 +327,71 @@ def _compare(
     if not problems:
         return None
     return min(problems, key=lambda x: -x.severity.rank)
+
+
+def _results(
+    d: Directive, local: StdSignature, std: StdSignature, word: int, goarch: str
+) -> list[Problem]:
+    """The problems of the results the local declares against those the target returns."""
+    found: list[Problem] = []
+    registers = goarch in _REGABI and _in_registers(std.results)
+    results = _words(
+        d, local.results, std.results, "reads", "returns", "result word", word, registers
+    )
+    if len(local.results) != len(std.results):
+        if not local.results or (results is not None and results.severity is ERROR):
+            found.append(_result_count(d, local, std, goarch))
+        elif goarch in _REGABI and not (
+            _in_registers(local.results) and _in_registers(std.results)
+        ):
+            # The same words, grouped otherwise: where some go on the stack, which ones
+            # follow each result, not the words; not verified.
+            found.append(
+                Problem(
+                    WARNING,
+                    f"`{d.local}` reads {len(local.results)} results where `{d.target}` returns "
+                    f"{len(std.results)} (`{_names(std.results)}`) of the same words; not "
+                    "verified where results do not all fit in registers",
+                )
+            )
+        elif results is not None:
+            found.append(results)
+        # Otherwise the same words in the same places: a struct result is returned field by
+        # field (in registers, or laid out like a struct on the stack), e.g. mockey's
+        # `findfunc(uintptr) (unsafe.Pointer, unsafe.Pointer)` for `runtime.funcInfo`.
+    elif results is not None:
+        found.append(results)
+    return found
+
+
+def _unread_extra_results(
+    d: Directive,
+    local: StdSignature,
+    std: StdSignature,
+    word: int,
+    results_used: Callable[[], bool],
+) -> Problem | None:
+    """More result words than the target returns, the target's own read right, and no call
+    using them: the callee leaves the extra words alone (registers it does not set, or stack
+    slots the caller reserved beyond the ones it writes), and nothing reads them. Measured with
+    a ugorji-shaped `mapiternext(it) (key unsafe.Pointer)` on amd64 and 386, Go 1.21-1.27."""
+    ls, ss = _slots(local.results, "result"), _slots(std.results, "result")
+    if len(ls) <= len(ss):
+        return None
+    for i, (a, b) in enumerate(zip(ls, ss, strict=False)):
+        found = _word(d, i, a, b, "reads", "returns", "result word", std.results, word)
+        if found is not None and found.severity is ERROR:
+            return None
+    if results_used():
+        return None
+    extra = len(ls) - len(ss)
+    return Problem(
+        WARNING,
+        f"`{d.local}` declares {extra} result word{'s' if extra > 1 else ''} more than "
+        f"`{d.target}` returns (`{_names(std.results) or 'nothing'}`): every call in the files "
+        "reviewed discards the results, so nothing reads the garbage; a call that used "
+        f"{'them' if extra > 1 else 'it'} would",
+    )
 
 
 #: Ports whose register ABI returns results in registers (cmd/compile's regabi), and how many

@@ -617,3 +617,25 @@ async def test_redis_kill_between_steps_never_strands_the_pull_requests_lock(
         assert not await queue.redis.exists(queue.saq.namespace(f"running:{key}"))
     finally:
         await queue.close()
+
+
+@pytest.mark.redis
+async def test_redis_orphaned_lock_is_taken_over(redis_url: str) -> None:
+    """A ``running:`` lock no ACTIVE job holds (an earlier version wrote lock and activation
+    apart, and died in between) does not hold the pull request's jobs until it expires."""
+    from bot.queue.redis import RedisQueue
+
+    queue = RedisQueue(redis_url, name=f"orphan-lock-{uuid.uuid4().hex[:8]}")
+    running = queue.saq.namespace("running:acme/x#1")
+    try:
+        await queue.redis.set(running, "token-of-a-dead-lease", px=600_000)
+        assert await queue.enqueue({"n": 1}, dedup_id="a", coalesce_key="acme/x#1")
+        job = await queue.lease(lease_seconds=30)
+        assert job is not None and job.payload == {"n": 1}
+        assert await queue.redis.get(running) == job.token.encode()
+        assert await queue.enqueue({"n": 2}, dedup_id="b", coalesce_key="acme/x#1")
+        assert await queue.lease(lease_seconds=30) is None  # a live holder keeps it
+        assert await queue.complete(job)
+        assert not await queue.redis.exists(running)
+    finally:
+        await queue.close()

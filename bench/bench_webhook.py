@@ -1,7 +1,8 @@
 """Webhook acknowledgement latency under load, on loopback.
 
 One run measures, one after the other with the same open-loop load (``--rate`` requests/s
-for ``--duration`` s, from an async httpx client in a separate process):
+for ``--duration`` s, from an asyncio client with keep-alive connections in a separate
+process; see ``Connections`` for why not httpx):
 
 1. a bare Starlette endpoint under uvicorn that only answers 202 (the floor), and
 2. ``linkname-bot serve`` (real uvicorn, SQLite queue with ``synchronous=FULL``, worker and
@@ -109,9 +110,79 @@ def payload(number: int) -> dict[str, Any]:
     }
 
 
-async def load(url: str, rate: float, duration: float, warmup: int) -> dict[str, Any]:
-    import httpx
+class Connections:
+    """Keep-alive HTTP/1.1 connections to one server, at most ``limit`` open: a request takes
+    an idle connection or opens one, O(1) whatever the count.
 
+    httpx is not used here: its connection pool scans every connection on each request, so
+    once a hiccup left a few hundred open the generator itself used the whole core and its
+    queueing (seconds) was measured as the server's latency (py-spy on the generator: 61 % of
+    its samples in ``AsyncConnectionPool._assign_requests_to_connections``, the served bot's
+    event loop idle 76 % of the time)."""
+
+    def __init__(self, url: str, limit: int) -> None:
+        host, _, port = url.removeprefix("http://").rstrip("/").partition(":")
+        self.host, self.port = host, int(port)
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.slots = asyncio.Semaphore(limit)
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
+        async with self.slots:
+            while self.idle:  # the server may have closed an idle one (keep-alive timeout)
+                reader, writer = self.idle.pop()
+                try:
+                    status, keep = await self._exchange(reader, writer, path, body, headers)
+                    break
+                except (ConnectionError, EOFError):
+                    writer.close()
+            else:
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+                try:
+                    status, keep = await self._exchange(reader, writer, path, body, headers)
+                except BaseException:
+                    writer.close()
+                    raise
+            if keep:
+                self.idle.append((reader, writer))
+            else:
+                writer.close()
+            return status
+
+    async def _exchange(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        path: str,
+        body: bytes,
+        headers: dict[str, str],
+    ) -> tuple[int, bool]:
+        lines = [f"POST {path} HTTP/1.1", f"host: {self.host}:{self.port}"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        lines.append(f"content-length: {len(body)}")
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        first = await reader.readline()
+        if not first:
+            raise EOFError("the server closed the connection")
+        status = int(first.split()[1])
+        length, keep = 0, True
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            name, value = name.strip().lower(), value.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "connection" and value == "close":
+                keep = False
+            elif name == "transfer-encoding":
+                raise ValueError("chunked responses are not expected here")
+        await reader.readexactly(length)
+        return status, keep
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+
+
+async def load(url: str, rate: float, duration: float, warmup: int) -> dict[str, Any]:
     from bot.webhook.signature import sign
 
     total = warmup + int(rate * duration)
@@ -127,22 +198,22 @@ async def load(url: str, rate: float, duration: float, warmup: int) -> dict[str,
         requests.append((body, headers))
     latencies: list[float] = []
     statuses: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=10) as http:
+    http = Connections(url, limit=256)
 
-        async def send(i: int) -> None:
-            body, headers = requests[i]
-            started = time.perf_counter()
-            try:
-                response = await http.post("/api/github/webhooks", content=body, headers=headers)
-                status = str(response.status_code)
-            except httpx.HTTPError as error:
-                status = type(error).__name__
-            elapsed = time.perf_counter() - started
-            statuses[status] = statuses.get(status, 0) + 1
-            if i >= warmup:
-                latencies.append(elapsed)
+    async def send(i: int) -> None:
+        body, headers = requests[i]
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(10):
+                status = str(await http.post("/api/github/webhooks", body, headers))
+        except (OSError, EOFError, ValueError, IndexError, TimeoutError) as error:
+            status = type(error).__name__
+        elapsed = time.perf_counter() - started
+        statuses[status] = statuses.get(status, 0) + 1
+        if i >= warmup:
+            latencies.append(elapsed)
 
+    try:
         for i in range(warmup):  # connections and caches warm, not measured
             await send(i)
         tasks = []
@@ -154,6 +225,8 @@ async def load(url: str, rate: float, duration: float, warmup: int) -> dict[str,
             tasks.append(asyncio.create_task(send(i)))
         await asyncio.gather(*tasks)
         wall = time.perf_counter() - t0
+    finally:
+        http.close()
     latencies.sort()
     return {
         "count": len(latencies),

@@ -518,3 +518,124 @@ async def test_open_queue_redis(redis_url: str) -> None:
 def test_open_queue_refuses_unknown_urls(url: str) -> None:
     with pytest.raises(ValueError, match="queue URL"):
         open_queue(url)
+
+
+DYING = """
+import asyncio, os, signal, sys
+from redis.asyncio.client import Pipeline, Redis
+from bot.queue.redis import RedisQueue
+
+url, name, die_after = sys.argv[1:]
+armed = die_after == "lock"
+
+
+def hit(commands: list[tuple[object, ...]]) -> bool:
+    for args in commands:
+        command = str(args[0]).upper()
+        key = args[1] if len(args) > 1 else b""
+        key = key.decode() if isinstance(key, bytes) else str(key)
+        if die_after == "lock" and command == "SET" and ":running:" in key:
+            return True  # the pull request's lock was taken
+        if die_after != "lock" and command == "LREM" and key.endswith(":active"):
+            return True  # the job left the active list
+    return False
+
+
+def die_if_hit(commands: list[tuple[object, ...]]) -> None:
+    if armed and hit(commands):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+plain = Redis.execute_command
+async def execute_command(self, *args, **options):
+    result = await plain(self, *args, **options)
+    die_if_hit([args])
+    return result
+Redis.execute_command = execute_command
+
+transaction = Pipeline.execute
+async def execute(self, raise_on_error=True):
+    stack = [args for args, _ in self.command_stack]
+    result = await transaction(self, raise_on_error)
+    die_if_hit(stack)
+    return result
+Pipeline.execute = execute
+
+
+async def main() -> None:
+    global armed
+    queue = RedisQueue(url, name=name, worker_ttl=1)
+    job = await queue.lease(lease_seconds=600)
+    assert job is not None
+    armed = True
+    if die_after == "complete":
+        await queue.complete(job)
+    else:
+        await queue.fail(job, "boom", retry_in=0)
+    print("survived", flush=True)  # the step never wrote what it should have
+
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("die_after", ["lock", "complete", "retry"])
+async def test_redis_kill_between_steps_never_strands_the_pull_requests_lock(
+    die_after: str, redis_url: str, tmp_path: Path
+) -> None:
+    """A process SIGKILLed right after the Redis write that takes a pull request's
+    ``running:`` lock (activation), or right after the one that takes the job out of
+    ``active`` (complete, retry): the lock and the active job must agree, so the job (or
+    the pull request's next job) is handed out again in seconds, not when the 600 s lease
+    would have ended."""
+    from bot.queue.redis import RedisQueue
+
+    name = f"steps-{uuid.uuid4().hex[:8]}"
+    queue = RedisQueue(redis_url, name=name, orphan_grace=0.5)
+    key = "acme/x#1"
+    try:
+        assert await queue.enqueue({"n": 1}, dedup_id="a", coalesce_key=key)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", DYING, redis_url, name, die_after],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        out, _ = await asyncio.wait_for(asyncio.to_thread(proc.communicate), 30)
+        assert proc.returncode == -signal.SIGKILL, out
+        expected: dict[str, object] = {"n": 1}
+        if die_after == "complete":  # the review was done; the pull request gets a new push
+            assert await queue.enqueue({"n": 2}, dedup_id="b", coalesce_key=key)
+            expected = {"n": 2}
+        job = await eventually(lambda: queue.lease(lease_seconds=30), timeout=10)
+        assert job is not None, "the pull request's lock was stranded"
+        assert job.payload == expected  # type: ignore[attr-defined]
+        assert await queue.complete(job)  # type: ignore[arg-type]
+        assert await queue.lease(lease_seconds=30) is None
+        assert await queue.depth() == 0
+        assert not await queue.redis.exists(queue.saq.namespace(f"running:{key}"))
+    finally:
+        await queue.close()
+
+
+@pytest.mark.redis
+async def test_redis_orphaned_lock_is_taken_over(redis_url: str) -> None:
+    """A ``running:`` lock no ACTIVE job holds (an earlier version wrote lock and activation
+    apart, and died in between) does not hold the pull request's jobs until it expires."""
+    from bot.queue.redis import RedisQueue
+
+    queue = RedisQueue(redis_url, name=f"orphan-lock-{uuid.uuid4().hex[:8]}")
+    running = queue.saq.namespace("running:acme/x#1")
+    try:
+        await queue.redis.set(running, "token-of-a-dead-lease", px=600_000)
+        assert await queue.enqueue({"n": 1}, dedup_id="a", coalesce_key="acme/x#1")
+        job = await queue.lease(lease_seconds=30)
+        assert job is not None and job.payload == {"n": 1}
+        assert await queue.redis.get(running) == job.token.encode()
+        assert await queue.enqueue({"n": 2}, dedup_id="b", coalesce_key="acme/x#1")
+        assert await queue.lease(lease_seconds=30) is None  # a live holder keeps it
+        assert await queue.complete(job)
+        assert not await queue.redis.exists(running)
+    finally:
+        await queue.close()

@@ -11,9 +11,10 @@ job                    ``Job(key=dedup_id, kwargs={payload, coalesce_key, genera
 ``enqueue``            ``Queue.enqueue`` (atomic; refuses a key still incomplete)
 ``lease``              ``Queue.schedule`` (due retries → queued), ``Queue.dequeue``
                        (BLMOVE queued → active), then the activation below
-``complete``           ``Queue.finish(COMPLETE)`` with ``ttl=-1`` (the job is deleted)
-``fail`` (retry)       ``Queue.retry`` with ``retry_delay=retry_in`` (incomplete zset score)
-``fail`` (give up)     ``Queue.finish(FAILED)`` kept ``dead_seconds``, plus our ``dead`` list
+``complete``           what ``Queue.finish(COMPLETE)`` with ``ttl=-1`` writes (job deleted)
+``fail`` (retry)       what ``Queue.retry`` writes (due ``retry_in`` s later, incomplete zset)
+``fail`` (give up)     what ``Queue.finish(FAILED)`` writes, kept ``dead_seconds``, plus our
+                       ``dead`` list
 =====================  ==================================================================
 
 Plain Redis commands do only what saq cannot express:
@@ -23,11 +24,18 @@ Plain Redis commands do only what saq cannot express:
 * coalescing: ``gen:<key>`` (INCR) hands out generations, ``latest:<key>`` (raised by a
   tiny script, only after the job is stored) is what ``is_superseded`` compares with, and
   ``coalesce:<key>`` names the job a newer payload may replace in place. All expire in 7 days.
-* "a newer job waits while the older one runs": ``running:<key>`` (SET NX PX lease).
-  A job dequeued while another holds it goes back to the schedule for half a second.
+* "a newer job waits while the older one runs": ``running:<key>`` holds the lease token
+  (PX lease). A job dequeued while another holds it goes back to the schedule for half a
+  second.
 * the lease itself: activation (status ACTIVE, ``worker_id`` = lease token, ``meta.lease_until``)
-  ``renew`` and the expiry reaper are WATCH/MULTI transactions on the job's key. We do not
-  use ``Queue.sweep``: it treats a job between BLMOVE and its activation as stuck and
+  ``renew``, ``complete``, ``fail`` and the reaper are WATCH/MULTI transactions on the job's
+  key *and* its ``running:<key>``: the lock is taken in the transaction that activates the job
+  and deleted in the one that takes it out of ``active``, so a process killed between any
+  two Redis calls never leaves a lock without its ACTIVE job (the pull request's jobs would
+  wait out the lock's PX) nor an ACTIVE job whose lock recovery cannot free. (These writes
+  mirror saq's ``finish``/``retry``, which cannot join our transaction.) A lock no ACTIVE
+  job holds (written by an earlier version) is taken over by the next job that needs it.
+* We do not use ``Queue.sweep``: it treats a job between BLMOVE and its activation as stuck and
   re-queues it while a worker starts it (saq issues #124, #277), so two workers could run
   one job. Our reaper only re-queues an ACTIVE job whose lease ended, or a job left in
   ``active`` un-activated (its leaser died) after ``ORPHAN_GRACE`` seconds.
@@ -42,9 +50,6 @@ and frees the pull request's ``running:<key>`` lock the dead lease held, so a SI
 process's reviews resume ``worker_ttl`` seconds after the kill instead of a lease (120 s)
 later. ``recovered`` counts them (``linkname_queue_recovered_total``). A graceful close deletes
 the key; its jobs were finished first.
-
-Known window: ``complete`` and ``fail`` check the lease, then call saq (not one transaction).
-A lease expiring exactly in between costs at most a redundant run; no job is lost.
 
 Durability is the server's: run Redis with ``appendonly yes`` (``appendfsync everysec`` loses
 at most a second of enqueues on power loss; ``always`` none). A killed client loses nothing.
@@ -61,6 +66,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from redis import Redis as SyncRedis
@@ -83,6 +89,9 @@ the activator's WATCH transaction then fails, so a short grace cannot run a job 
 
 WORKER_TTL = 5
 """Seconds a worker's registration outlives its last heartbeat (refreshed every third)."""
+
+WATCH_TRIES = 10
+"""Attempts of a WATCH transaction that keeps being interrupted (or cannot reach Redis)."""
 
 DEFER_SECONDS = 0.5
 """How long a job waits when another job with its coalesce key is running."""
@@ -234,39 +243,66 @@ class RedisQueue:
         return None
 
     async def _activate(self, seen: Job, lease_seconds: float) -> Leased | None:
+        """Make a dequeued job ACTIVE under a new lease token, and take its pull request's
+        ``running:<key>`` lock in the same MULTI/EXEC: a process killed at any moment leaves
+        either both (the reaper frees them together) or neither, never a lock with no active
+        job (the pull request's jobs would wait out the lock's 120 s) or the reverse."""
         token = uuid.uuid4().hex
-        key: str | None = None
         async with self._pipeline() as pipe:
-            try:
-                await pipe.watch(seen.id)
-                job = self.saq.deserialize(await pipe.get(seen.id))
-                if job is None or job.status != Status.QUEUED or job.touched != seen.touched:
-                    return None  # finished meanwhile, or taken back by a reaper: it cleans up
-                kwargs = job.kwargs or {}
-                key, generation = kwargs["coalesce_key"], int(kwargs["generation"])
-                if key is not None:
-                    if await self._latest(key) > generation:
-                        await self.saq.finish(job, Status.COMPLETE, result="superseded")
-                        return None
-                    running = self._ns(f"running:{key}")
-                    if not await self.redis.set(running, token, nx=True, px=_ms(lease_seconds)):
-                        await self._defer(job.id)
-                        key = None
-                        return None
-                job.status = Status.ACTIVE
-                job.attempts += 1
-                job.started = job.touched = _now_ms()
-                job.worker_id = token
-                job.meta["lease_until"] = time.time() + lease_seconds
-                job.meta["worker"] = self.worker_id
-                pipe.multi()
-                pipe.set(job.id, self.saq.serialize(job))
-                await pipe.execute()
-            except WatchError:
-                if key is not None:
-                    await self._unlock(key, token)
+            for _ in range(WATCH_TRIES):
+                try:
+                    return await self._try_activate(pipe, seen, token, lease_seconds)
+                except WatchError:
+                    continue  # the lock taken or the payload replaced meanwhile: look again
+        return None  # left in ``active`` un-activated: the reaper hands it out again
+
+    async def _try_activate(
+        self, pipe: Any, seen: Job, token: str, lease_seconds: float
+    ) -> Leased | None:
+        await pipe.watch(seen.id)
+        job = self.saq.deserialize(await pipe.get(seen.id))
+        if job is None or job.status != Status.QUEUED or job.touched != seen.touched:
+            await pipe.reset()
+            return None  # finished meanwhile, or taken back by a reaper: it cleans up
+        kwargs = job.kwargs or {}
+        key, generation = kwargs["coalesce_key"], int(kwargs["generation"])
+        running = None if key is None else self._ns(f"running:{key}")
+        if key is not None and running is not None:
+            if await self._latest(key) > generation:
+                await pipe.reset()
+                await self.saq.finish(job, Status.COMPLETE, result="superseded")
                 return None
+            await pipe.watch(running)
+            holder = await pipe.get(running)
+            if holder is not None and await self._holds(holder):
+                await pipe.reset()
+                await self._defer(job.id)
+                return None
+        job.status = Status.ACTIVE
+        job.attempts += 1
+        job.started = job.touched = _now_ms()
+        job.worker_id = token
+        job.meta["lease_until"] = time.time() + lease_seconds
+        job.meta["worker"] = self.worker_id
+        pipe.multi()
+        pipe.set(job.id, self.saq.serialize(job))
+        if running is not None:  # over an orphaned lock, if there was one
+            pipe.set(running, token, px=_ms(lease_seconds))
+        await pipe.execute()
         return Leased(job.id, kwargs["payload"], job.attempts, token, key, generation, job.error)
+
+    async def _holds(self, holder: bytes) -> bool:
+        """Whether a ``running:`` lock's token is the lease of an ACTIVE job.
+
+        A lock and its job's activation are written together, so a lock no ACTIVE job holds
+        is orphaned (left by a version that wrote them apart): whoever needs it takes it over.
+        The caller WATCHes the lock, so a holder finishing meanwhile aborts its transaction."""
+        ids = await self.redis.lrange(self.saq._active, 0, -1)
+        jobs = [self.saq.deserialize(raw) for raw in await self.redis.mget(ids)] if ids else []
+        token = holder.decode()
+        return any(
+            j is not None and j.status == Status.ACTIVE and j.worker_id == token for j in jobs
+        )
 
     async def _defer(self, job_id: str) -> None:
         """Put a dequeued job back on the schedule (saq's retry would rewrite its body)."""
@@ -345,12 +381,6 @@ class RedisQueue:
 
     # holding a lease
 
-    async def _held(self, lease: Leased) -> Job | None:
-        job = await self.saq._get_job_by_id(lease.id)
-        if job is None or job.status != Status.ACTIVE or job.worker_id != lease.token:
-            return None
-        return job
-
     async def renew(self, job: Leased, *, lease_seconds: float) -> bool:
         async with self._pipeline() as pipe:
             try:
@@ -373,45 +403,69 @@ class RedisQueue:
                 return False
 
     async def complete(self, job: Leased) -> bool:
-        current = await self._held(job)
-        if current is None:
-            return False
-        await self.saq.finish(current, Status.COMPLETE)
-        await self._release(job)
-        return True
+        return await self._finish(job, lambda current, pipe: self._delete(current, pipe))
 
     async def fail(self, job: Leased, error: str, *, retry_in: float | None) -> bool:
-        current = await self._held(job)
-        if current is None:
-            return False
         if retry_in is None:
-            current.ttl = self._dead_seconds
-            await self.saq.finish(current, Status.FAILED, error=error)
-            async with self._pipeline() as pipe:
-                await (
-                    pipe.lpush(self._ns("dead"), job.id).ltrim(self._ns("dead"), 0, 9999).execute()
-                )
-        else:
-            current.retry_delay, current.retry_backoff = retry_in, False
-            await self.saq.retry(current, error)
-        await self._release(job)
-        return True
+            return await self._finish(job, lambda current, pipe: self._bury(current, pipe, error))
+        return await self._finish(
+            job, lambda current, pipe: self._retry(current, pipe, error, retry_in)
+        )
 
-    async def _release(self, job: Leased) -> None:
-        if job.coalesce_key is not None:
-            await self._unlock(job.coalesce_key, job.token)
-
-    async def _unlock(self, key: str, token: str) -> None:
-        running = self._ns(f"running:{key}")
+    async def _finish(self, job: Leased, write: Callable[[Job, Any], None]) -> bool:
+        """If ``job``'s lease is still held, ``write`` its end and free its pull request's
+        ``running:`` lock in one MULTI/EXEC (WATCHing both): the job leaves ``active`` and
+        the lock is released together, whatever dies when. False when the lease was lost."""
         async with self._pipeline() as pipe:
-            try:
-                await pipe.watch(running)
-                if await pipe.get(running) == token.encode():
+            for attempt in range(WATCH_TRIES):
+                try:
+                    await pipe.watch(job.id)
+                    current = self.saq.deserialize(await pipe.get(job.id))
+                    if current is None or current.status != Status.ACTIVE:
+                        return False
+                    if current.worker_id != job.token:
+                        return False
+                    running = None
+                    if job.coalesce_key is not None:
+                        running = self._ns(f"running:{job.coalesce_key}")
+                        await pipe.watch(running)
+                        if await pipe.get(running) != job.token.encode():
+                            running = None
                     pipe.multi()
-                    pipe.delete(running)
+                    write(current, pipe)
+                    if running is not None:
+                        pipe.delete(running)
                     await pipe.execute()
-            except WatchError:
-                pass
+                    return True
+                except WatchError:
+                    if attempt == WATCH_TRIES - 1:
+                        raise  # Redis unreachable: the lease runs out and the reaper decides
+        return False
+
+    def _delete(self, job: Job, pipe: Any) -> None:
+        """saq's ``finish(COMPLETE)`` with ``ttl=-1``: the job is deleted."""
+        pipe.lrem(self.saq._active, 1, job.id).zrem(self.saq._incomplete, job.id)
+        pipe.delete(job.id)
+
+    def _bury(self, job: Job, pipe: Any, error: str) -> None:
+        """saq's ``finish(FAILED)``, kept ``dead_seconds``, and our ``dead`` list."""
+        job.status, job.error, job.completed = Status.FAILED, error, _now_ms()
+        pipe.lrem(self.saq._active, 1, job.id).zrem(self.saq._incomplete, job.id)
+        pipe.setex(job.id, self._dead_seconds, self.saq.serialize(job))
+        pipe.lpush(self._ns("dead"), job.id).ltrim(self._ns("dead"), 0, 9999)
+
+    def _retry(self, job: Job, pipe: Any, error: str, retry_in: float) -> None:
+        """saq's ``retry``: back in ``incomplete``, due after ``retry_in`` seconds."""
+        job.status, job.error = Status.QUEUED, error
+        job.completed = job.started = 0
+        job.progress = 0.0
+        job.touched = _now_ms()
+        pipe.lrem(self.saq._active, 1, job.id).lrem(self.saq._queued, 1, job.id)
+        if retry_in > 0:
+            pipe.zadd(self.saq._incomplete, {job.id: time.time() + retry_in})
+        else:
+            pipe.zadd(self.saq._incomplete, {job.id: 0}).rpush(self.saq._queued, job.id)
+        pipe.set(job.id, self.saq.serialize(job))
 
     async def _latest(self, key: str) -> int:
         return int(await self.redis.get(self._ns(f"latest:{key}")) or 0)

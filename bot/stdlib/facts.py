@@ -242,6 +242,15 @@ class VersionFacts:
     def __len__(self) -> int:
         return sum(1 for _ in self.names())
 
+    def __bool__(self) -> bool:
+        """``len(self) > 0`` without counting (``if facts:`` is asked per directive)."""
+        if any(row is not None for row in self._overlay.values()):
+            return True
+        overlay = self._overlay
+        return any(
+            row and n not in overlay for n, row in zip(self._names, self._row_list, strict=True)
+        )
+
     def names(self) -> Iterator[str]:
         if not self._overlay:
             return (n for n, row in zip(self._names, self._row_list, strict=True) if row)

@@ -7,10 +7,9 @@ away from are reported on the entry's own line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-
-import yaml
 
 from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
@@ -128,10 +127,42 @@ def suggest_entry(
     entry["go"] = span(versions, dash="-", sep=",")
     if note:
         entry["note"] = note
+    return list_item(entry)
+
+
+def list_item(entry: dict[str, str]) -> str:
+    """``entry`` as the one-item YAML list ``yaml.safe_dump`` writes (block style, keys in
+    order, no trailing newline). Values that YAML reads back as text without quotes are
+    written directly; any other value goes through ``yaml.safe_dump`` (imported only then)."""
+    if all(_plain(k) and _plain(v) for k, v in entry.items()):
+        return "\n".join(
+            ("- " if i == 0 else "  ") + f"{k}: {v}" for i, (k, v) in enumerate(entry.items())
+        )
+    import yaml
+
     text: str = yaml.safe_dump(
         [entry], sort_keys=False, default_flow_style=False, width=1000, allow_unicode=True
     )
     return text.rstrip("\n")
+
+
+#: Text YAML writes as a plain scalar: starts with a letter or _, no indicator YAML reacts to
+#: after it (``:``, ``#``, quotes, ``&``, ``!``, ``|``, ``>``, ``%``, ``@``, `` ` ``, ``?``).
+_PLAIN_TEXT = re.compile(r"[A-Za-z_][A-Za-z0-9_.()*/,\[\]{} -]*")
+#: A Go version span with a range or a list (a lone ``1.23`` would read back as a number).
+_PLAIN_SPAN = re.compile(r"1\.[0-9]+(-1\.[0-9]+)?(,1\.[0-9]+(-1\.[0-9]+)?)*")
+#: Words YAML 1.1 reads as booleans or null.
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null"})
+
+
+def _plain(value: str) -> bool:
+    if not value or len(value) > 500 or value != value.strip() or "  " in value:
+        return False
+    if value.lower() in _YAML_WORDS:
+        return False
+    if _PLAIN_TEXT.fullmatch(value):
+        return True
+    return _PLAIN_SPAN.fullmatch(value) is not None and ("-" in value or "," in value)
 
 
 def _registry_mismatch(d: Directive, policy: Policy) -> list[Finding]:

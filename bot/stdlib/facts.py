@@ -145,6 +145,7 @@ class VersionFacts:
         self.platforms: tuple[str, ...] = tuple(document["platforms"])
         self._order = self.platforms
         self._set_masks: list[str] = document["sets"]
+        self._set_cache: dict[int, Platforms] = {}
         self._variant_docs: dict[str, Any] = document.get("variants") or {}
         self._variants: dict[str, VersionFacts] = {}
         self.packages: frozenset[str] = frozenset(document["packages"])
@@ -181,12 +182,16 @@ class VersionFacts:
     def _signature_table(self) -> list[str]:
         return self._common.signature_table
 
-    @cached_property
-    def _sets(self) -> list[Platforms]:
-        return [codec.unmask(m, self._order) for m in self._set_masks]
-
     def _set(self, ref: str) -> Platforms:
-        return self._sets[int(ref)] if ref else _EMPTY
+        """The platform set of a row's reference, decoded the first time it is asked for
+        (a review reads a few dozen symbols' sets, not the thousands of the table)."""
+        if not ref:
+            return _EMPTY
+        i = int(ref)
+        found = self._set_cache.get(i)
+        if found is None:
+            found = self._set_cache[i] = codec.unmask(self._set_masks[i], self._order)
+        return found
 
     @property
     def settings(self) -> tuple[str, ...]:

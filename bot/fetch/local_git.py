@@ -12,8 +12,6 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from unidiff.errors import UnidiffParseError
-
 from bot.scope.diff import FileDiff, parse_unified
 
 _GIT = ("git", "--no-pager", "-c", "core.quotepath=off")
@@ -56,6 +54,8 @@ def changed_files(repo: Path, base: str, head: str | None) -> list[FileDiff]:
     fork = _merge_base(repo, base_commit, head_commit)
     revisions = [fork] if head is None else [fork, head_commit]
     out = _git(repo, *_DIFF, *revisions, "--")
+    from unidiff.errors import UnidiffParseError
+
     try:
         return parse_unified(out.decode("utf-8", "surrogateescape"))
     except UnidiffParseError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.analyse.compile_rules import check_package
@@ -198,13 +198,30 @@ def analyse(
         full_tree,
     )
     report.findings += check_repo_targets(report.directives, repo, std_packages)
-    report.settings = {path: f.settings() for path, f in by_path.items()}
+    report.settings = FileSettings(by_path)
     report.findings = with_settings(report.findings, report.settings, tags)
     report.directives.sort(
         key=lambda d: (d.path, d.line, d.column, min(d.configs, default=(0, "")))
     )
     report.findings.sort()
     return report
+
+
+class FileSettings(Mapping[str, Mapping[Config, tuple[str, ...]]]):
+    """path → ``SourceFile.settings()`` of the analysed files, each worked out when it is asked
+    for: only the files with findings are (the build-constraint solving is the cost)."""
+
+    def __init__(self, files: Mapping[str, SourceFile]) -> None:
+        self._files = files
+
+    def __getitem__(self, path: str) -> Mapping[Config, tuple[str, ...]]:
+        return self._files[path].settings()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
 
 
 def with_settings(

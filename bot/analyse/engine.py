@@ -12,8 +12,9 @@ from bot.analyse.configs import rectangles
 from bot.analyse.coverage import outside_window, split_by_facts, widen
 from bot.analyse.emit import findings
 from bot.analyse.field_reads import mentions, owners_of_reads
+from bot.analyse.files import marked_paths
 from bot.analyse.link_rules import check_links
-from bot.analyse.package import MARKER, Package, SourceFile, group_packages
+from bot.analyse.package import Package, SourceFile, group_packages
 from bot.analyse.repo_links import RepoView, check_repo_targets, defined_by_repository
 from bot.analyse.signature_rules import Layouts
 from bot.findings import Finding, Report, Severity
@@ -57,8 +58,8 @@ class Workspace:
 
     def modules(self) -> dict[str, GoMod]:
         return {
-            posixpath.dirname(p): parse_gomod(data.decode("utf-8", "replace"))
-            for p, data in self.files.items()
+            posixpath.dirname(p): parse_gomod(self.files[p].decode("utf-8", "replace"))
+            for p in self.files
             if posixpath.basename(p) == "go.mod"
         }
 
@@ -130,10 +131,12 @@ def analyse(
     platforms = tuple(sorted(platforms or DEFAULT_PLATFORMS))
     modules = workspace.modules()
     window = (versions, platforms)
-    go_files = [(p, data) for p, data in workspace.files.items() if p.endswith(".go")]
-    with_linkname = {posixpath.dirname(p) for p, data in go_files if MARKER in data}
+    go_files = [p for p in workspace.files if p.endswith(".go")]
+    with_linkname = {posixpath.dirname(p) for p in marked_paths(workspace.files, go_files)}
     sources = [
-        SourceFile(p, data, window) for p, data in go_files if posixpath.dirname(p) in with_linkname
+        SourceFile(p, workspace.files[p], window)
+        for p in go_files
+        if posixpath.dirname(p) in with_linkname
     ]
     packages = group_packages(
         sources,

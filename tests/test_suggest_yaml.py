@@ -41,6 +41,8 @@ REAL = [
     {"target": "x", "local": "func(a  b)"},
     {"target": "x", "local": "é"},
     {"target": "x", "go": "1.2"},
+    {"target": "x", "go": "1.9", "note": "standard library"},
+    {"target": "x", "go": "1.100"},
     {"target": "x", "go": "1.21,1.22"},
 ]
 

@@ -132,12 +132,17 @@ def suggest_entry(
 
 def list_item(entry: dict[str, str]) -> str:
     """``entry`` as the one-item YAML list ``yaml.safe_dump`` writes (block style, keys in
-    order, no trailing newline). Values that YAML reads back as text without quotes are
-    written directly; any other value goes through ``yaml.safe_dump`` (imported only then)."""
-    if all(_plain(k) and _plain(v) for k, v in entry.items()):
-        return "\n".join(
-            ("- " if i == 0 else "  ") + f"{k}: {v}" for i, (k, v) in enumerate(entry.items())
-        )
+    order, no trailing newline). Keys and values YAML writes plain (or, a lone Go version,
+    single-quoted) are written directly; any other entry goes through ``yaml.safe_dump``
+    (imported only then)."""
+    lines = []
+    for i, (k, v) in enumerate(entry.items()):
+        key, value = _scalar(k), _scalar(v)
+        if key is None or value is None:
+            break
+        lines.append(("- " if i == 0 else "  ") + f"{key}: {value}")
+    else:
+        return "\n".join(lines)
     import yaml
 
     text: str = yaml.safe_dump(
@@ -151,18 +156,24 @@ def list_item(entry: dict[str, str]) -> str:
 _PLAIN_TEXT = re.compile(r"[A-Za-z_][A-Za-z0-9_.()*/,\[\]{} -]*")
 #: A Go version span with a range or a list (a lone ``1.23`` would read back as a number).
 _PLAIN_SPAN = re.compile(r"1\.[0-9]+(-1\.[0-9]+)?(,1\.[0-9]+(-1\.[0-9]+)?)*")
+_LONE_VERSION = re.compile(r"1\.[0-9]+")
 #: Words YAML 1.1 reads as booleans or null.
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null"})
 
 
-def _plain(value: str) -> bool:
+def _scalar(value: str) -> str | None:
+    """``value`` as ``yaml.safe_dump`` writes it, for the shapes known here; None otherwise."""
     if not value or len(value) > 500 or value != value.strip() or "  " in value:
-        return False
+        return None
     if value.lower() in _YAML_WORDS:
-        return False
+        return None
     if _PLAIN_TEXT.fullmatch(value):
-        return True
-    return _PLAIN_SPAN.fullmatch(value) is not None and ("-" in value or "," in value)
+        return value
+    if _LONE_VERSION.fullmatch(value):
+        return f"'{value}'"  # a float to YAML: quoted
+    if _PLAIN_SPAN.fullmatch(value) and ("-" in value or "," in value):
+        return value
+    return None
 
 
 def _registry_mismatch(d: Directive, policy: Policy) -> list[Finding]:

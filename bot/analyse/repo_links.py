@@ -64,6 +64,7 @@ class RepoView:
     def package_dirs(self) -> dict[str, set[str]]:
         """Import path → the directories of the repository holding that package."""
         out: dict[str, set[str]] = {}
+        paths: dict[tuple[str, str], str] = {}  # (directory, package name) → import path
         for path in self.files:
             if not path.endswith(".go") or path.endswith("_test.go"):
                 continue
@@ -71,7 +72,10 @@ class RepoView:
             if name is None:
                 continue
             directory = posixpath.dirname(path)
-            out.setdefault(self.import_path(directory, name), set()).add(directory)
+            key = (directory, name)
+            if key not in paths:
+                paths[key] = self.import_path(directory, name)
+            out.setdefault(paths[key], set()).add(directory)
         return out
 
     @cached_property

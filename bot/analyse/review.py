@@ -186,6 +186,7 @@ def _repo_packages(ws: Workspace) -> dict[str, bool]:
     complete = ws.complete_dirs
     modules = ws.modules()
     out: dict[str, bool] = {}
+    paths: dict[tuple[str, str], str] = {}  # (directory, package name) → import path
     for path in ws.files:
         if not path.endswith(".go"):
             continue
@@ -193,7 +194,10 @@ def _repo_packages(ws: Workspace) -> dict[str, bool]:
         if name is None:
             continue
         directory = posixpath.dirname(path)
-        out[import_path_for(directory, name, modules)] = complete is None or directory in complete
+        key = (directory, name)
+        if key not in paths:
+            paths[key] = import_path_for(directory, name, modules)
+        out[paths[key]] = complete is None or directory in complete
     return out
 
 

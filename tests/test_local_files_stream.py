@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.analyse.files import header_of, marked_paths
-from bot.fetch.local_files import LocalFiles, load
+from bot.fetch.local_files import InputError, LocalFiles, load
 
 PULL = b'package a\n\nimport _ "unsafe"\n\n//go:linkname now runtime.nanotime\nfunc now() int64\n'
 SIBLING = b"package a\n\nfunc f() {}\n"
@@ -31,3 +33,12 @@ def test_only_linkname_directories_are_held(tmp_path: Path) -> None:
         "a/s.go": SIBLING,
         "b/b.go": COLD,
     }
+
+
+def test_a_file_gone_before_it_is_read_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "b.go").write_bytes(COLD)
+    files = load([tmp_path], cwd=tmp_path).workspace.files
+    (tmp_path / "b" / "b.go").unlink()
+    with pytest.raises(InputError, match=r"b\.go"):
+        files["b/b.go"]

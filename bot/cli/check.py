@@ -76,7 +76,7 @@ def run_check(
     request = replace(request, versions=versions, platforms=platforms, known=known)
     try:
         review = run_review(request, None if no_stdlib else load_stdlib)
-    except FactsError as e:
+    except (FactsError, InputError) as e:  # InputError: a file read on demand went away
         raise UsageError(str(e)) from None
     report = review.report
     if requested is not None:

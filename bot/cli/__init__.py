@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import sys
 from pathlib import Path
@@ -95,7 +96,20 @@ def _plain_check(args: list[str]) -> tuple[str | None, dict[str, Any]] | None:
 
 
 def _run_plain(registry: str | None, kwargs: dict[str, Any]) -> int:
-    """``check`` as the typer command runs it, with typer's handling of its outcome."""
+    """``check`` as the typer command runs it, with typer's handling of its outcome. The
+    cyclic garbage collector is off meanwhile: a review's objects are freed by reference
+    counting (peak RSS on GOROOT is the same without it) and its passes cost 10 ms of a small
+    module's 150 and about 0.1 s on GOROOT."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _review(registry, kwargs)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _review(registry: str | None, kwargs: dict[str, Any]) -> int:
     from bot.cli.check import UsageError, run_check
 
     if registry is not None:  # read by bot.stdlib.facts.registry_dir, as the App's setting is

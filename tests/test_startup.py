@@ -27,6 +27,7 @@ HEAVY = (
     "importlib.metadata",
     "bot.cli.commands",
     "bot.policy.schema",
+    "bot.scope.diff",
 )
 
 PROBE = """

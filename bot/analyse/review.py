@@ -27,7 +27,6 @@ from bot.policy.config import Policy, parse_config
 from bot.policy.edit import registry_fixes
 from bot.policy.suppress import apply_suppressions
 from bot.rules import RULES
-from bot.scope.scope import FileScope
 from bot.stdlib.coverage import Coverage, facts_coverage
 from bot.stdlib.facts import StdlibWindow
 from bot.stdlib.query import StdQuery
@@ -35,6 +34,7 @@ from bot.versions import Config
 
 if TYPE_CHECKING:
     from bot.analyse.window_change import GoModChange, WindowChange
+    from bot.scope.scope import FileScope
 
 Conclusion = Literal["success", "neutral", "failure"]
 

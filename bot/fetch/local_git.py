@@ -11,8 +11,10 @@ import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.scope.diff import FileDiff, parse_unified
+if TYPE_CHECKING:  # bot.scope is imported when a diff is read (--base), not by `check PATH`
+    from bot.scope.diff import FileDiff
 
 _GIT = ("git", "--no-pager", "-c", "core.quotepath=off")
 #: Pin every diff option a user's config could change (prefixes, context, textconv, ...).
@@ -57,6 +59,8 @@ def changed_files(repo: Path, base: str, head: str | None) -> list[FileDiff]:
     from unidiff.errors import UnidiffParseError
 
     try:
+        from bot.scope.diff import parse_unified
+
         return parse_unified(out.decode("utf-8", "surrogateescape"))
     except UnidiffParseError as exc:
         raise GitError(f"cannot parse the output of git diff: {exc}") from None

@@ -43,3 +43,27 @@ def test_let_go_and_parsed_again() -> None:
     assert not f._indexed and not f._nodes
     assert _answers(f) == before
     assert f._indexed
+
+
+def test_reviews_in_threads_see_whole_tables() -> None:
+    """Reviews run in threads (the App): one letting go of another's trees never leaves it
+    half a table."""
+    import threading
+
+    expected = _answers(source.read_file("p/p.go", GO, "example.com/p"))
+    wrong: list[object] = []
+
+    def review(k: int) -> None:
+        files = [source.read_file(f"p/{k}_{i}.go", GO, "example.com/p") for i in range(40)]
+        for _ in range(5):
+            for f in files:
+                got = _answers(f)
+                if got != expected:
+                    wrong.append(got)
+
+    threads = [threading.Thread(target=review, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []

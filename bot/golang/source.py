@@ -77,34 +77,40 @@ class GoFile:
     def namer(self) -> TypeNamer:
         return TypeNamer(self.imports, self.package_path)
 
-    def _tables(self) -> GoFile:
-        """Self, with its node tables: parsed again (same bytes, same tree) if they were let go."""
-        if not self._indexed:
-            again = _read(self.path, self._source, self.package_path)
-            self._nodes, self._spec_nodes = again._nodes, again._spec_nodes
-            self._method_nodes = again._method_nodes
+    def _tables(self) -> tuple[dict[str, Node], dict[str, Node], list[Node]]:
+        """The node tables, parsed again (same bytes, same tree) if they were let go. Taken
+        under the lock: a review in another thread letting them go replaces them (never
+        empties them), so the tables returned stay whole while they are used."""
+        with _held_lock:
+            if self._indexed:
+                _touch(self)
+                return self._nodes, self._spec_nodes, self._method_nodes
+        again = _read(self.path, self._source, self.package_path)
+        tables = again._nodes, again._spec_nodes, again._method_nodes
+        with _held_lock:
+            self._nodes, self._spec_nodes, self._method_nodes = tables
             self._indexed = True
-        _hold(self)
-        return self
+            _touch(self)
+        return tables
 
     def signature(self, name: str) -> str | None:
         """Canonical signature of a package-level func, or type of a var (None if implicit)."""
-        node = self._tables()._nodes.get(name)
+        node = self._tables()[0].get(name)
         if node is None:
             return None
         return _signature(self.namer, node)
 
     def node(self, name: str) -> Node | None:
         """The syntax node of a package-level func (its declaration) or var (its spec)."""
-        return self._tables()._nodes.get(name)
+        return self._tables()[0].get(name)
 
     def spec(self, name: str) -> Node | None:
         """The ``type_spec``/``type_alias``/``const_spec`` node declaring a type or const."""
-        return self._tables()._spec_nodes.get(name)
+        return self._tables()[1].get(name)
 
     def method_signature(self, index: int) -> str:
         """Canonical signature of ``methods[index]`` as a func taking the receiver first."""
-        node = self._tables()._method_nodes[index]
+        node = self._tables()[2][index]
         namer = self.namer
         recv_list = node.child_by_field_name("receiver")
         recv = namer.parameters(recv_list)
@@ -140,12 +146,18 @@ _held_lock = threading.Lock()
 
 def _hold(f: GoFile) -> None:
     with _held_lock:
-        _held[id(f)] = f
-        _held.move_to_end(id(f))
-        while len(_held) > _HELD_MAX:
-            _, old = _held.popitem(last=False)
-            old._nodes, old._spec_nodes, old._method_nodes = {}, {}, []
-            old._indexed = False
+        _touch(f)
+
+
+def _touch(f: GoFile) -> None:
+    """``f`` is the most recently used; the least recently used beyond ``_HELD_MAX`` let go
+    (their tables are replaced, not emptied). Called with ``_held_lock`` held."""
+    _held[id(f)] = f
+    _held.move_to_end(id(f))
+    while len(_held) > _HELD_MAX:
+        _, old = _held.popitem(last=False)
+        old._nodes, old._spec_nodes, old._method_nodes = {}, {}, []
+        old._indexed = False
 
 
 def read_file(path: str, source: bytes, package_path: str = "") -> GoFile:

@@ -204,7 +204,7 @@ class Report:
     directives: list[Directive] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     #: path → (configuration → build settings the file needs there), for the analysed files
-    settings: dict[str, Mapping[Config, tuple[str, ...]]] = field(
+    settings: Mapping[str, Mapping[Config, tuple[str, ...]]] = field(
         default_factory=dict, repr=False, compare=False
     )
 

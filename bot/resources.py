@@ -7,7 +7,6 @@ checkout or an editable install they are read from those sources directly.
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 
 _SOURCE_ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +17,8 @@ SOURCES = {"stdlib": Path("registry") / "stdlib", "app.yml": Path("app.yml")}
 
 def shipped(name: str) -> Path:
     """The packaged copy of ``name`` if the package has one, else its source in the checkout."""
-    packaged = Path(str(files("bot") / "_data" / name))
+    packaged = Path(__file__).parent / "_data" / name  # importlib.resources' answer
+    # for an installed or editable package, without importing it (zipfile and more)
     if packaged.exists():
         return packaged
     return _SOURCE_ROOT / SOURCES[name]

@@ -35,12 +35,15 @@ class PackageResult:
 def check_package(package: Package, go_line: int | None) -> PackageResult:
     out = PackageResult()
     resolutions: list[Resolution] = []
+    directives: list[Directive] = []
     for f in package.directive_files():
         for d in f.parsed.directives:
-            resolutions.extend(_check_directive(package, f, d, go_line, out))
+            found = _check_directive(package, f, d, go_line, out)
+            resolutions.extend(found)
+            # at once, while the declaring file's syntax tree is still held (its signature)
+            directives.extend(to_directive(package, r) for r in found)
     _check_duplicates(resolutions, out)
-    for r in resolutions:
-        out.directives.append(to_directive(package, r))
+    out.directives += directives
     covered = _linknamed_decls(resolutions)
     for f in package.directive_files():
         for miss in f.parsed.near_misses:

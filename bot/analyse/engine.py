@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.analyse.compile_rules import check_package
@@ -12,8 +12,9 @@ from bot.analyse.configs import rectangles
 from bot.analyse.coverage import outside_window, split_by_facts, widen
 from bot.analyse.emit import findings
 from bot.analyse.field_reads import mentions, owners_of_reads
+from bot.analyse.files import marked_paths
 from bot.analyse.link_rules import check_links
-from bot.analyse.package import MARKER, Package, SourceFile, group_packages
+from bot.analyse.package import Package, SourceFile, group_packages
 from bot.analyse.repo_links import RepoView, check_repo_targets, defined_by_repository
 from bot.analyse.result_uses import mentions_name, uses_results
 from bot.analyse.signature_rules import Layouts
@@ -58,8 +59,8 @@ class Workspace:
 
     def modules(self) -> dict[str, GoMod]:
         return {
-            posixpath.dirname(p): parse_gomod(data.decode("utf-8", "replace"))
-            for p, data in self.files.items()
+            posixpath.dirname(p): parse_gomod(self.files[p].decode("utf-8", "replace"))
+            for p in self.files
             if posixpath.basename(p) == "go.mod"
         }
 
@@ -131,10 +132,12 @@ def analyse(
     platforms = tuple(sorted(platforms or DEFAULT_PLATFORMS))
     modules = workspace.modules()
     window = (versions, platforms)
-    go_files = [(p, data) for p, data in workspace.files.items() if p.endswith(".go")]
-    with_linkname = {posixpath.dirname(p) for p, data in go_files if MARKER in data}
+    go_files = [p for p in workspace.files if p.endswith(".go")]
+    with_linkname = {posixpath.dirname(p) for p in marked_paths(workspace.files, go_files)}
     sources = [
-        SourceFile(p, data, window) for p, data in go_files if posixpath.dirname(p) in with_linkname
+        SourceFile(p, workspace.files[p], window)
+        for p in go_files
+        if posixpath.dirname(p) in with_linkname
     ]
     packages = group_packages(
         sources,
@@ -199,13 +202,30 @@ def analyse(
         full_tree,
     )
     report.findings += check_repo_targets(report.directives, repo, std_packages)
-    report.settings = {path: f.settings() for path, f in by_path.items()}
+    report.settings = FileSettings(by_path)
     report.findings = with_settings(report.findings, report.settings, tags)
     report.directives.sort(
         key=lambda d: (d.path, d.line, d.column, min(d.configs, default=(0, "")))
     )
     report.findings.sort()
     return report
+
+
+class FileSettings(Mapping[str, Mapping[Config, tuple[str, ...]]]):
+    """path → ``SourceFile.settings()`` of the analysed files, each worked out when it is asked
+    for: only the files with findings are (the build-constraint solving is the cost)."""
+
+    def __init__(self, files: Mapping[str, SourceFile]) -> None:
+        self._files = files
+
+    def __getitem__(self, path: str) -> Mapping[Config, tuple[str, ...]]:
+        return self._files[path].settings()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
 
 
 def with_settings(

@@ -39,6 +39,10 @@ class SourceFile:
     _parsed: GoFile | None = None
     _settings: dict[Config, tuple[str, ...]] | None = None
     _configs: frozenset[Config] | None = None
+    _builds: frozenset[Config] = field(default=frozenset(), repr=False, compare=False)
+    _builds_of: dict[Config, tuple[str, ...]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @cached_property
     def name(self) -> str:
@@ -70,7 +74,10 @@ class SourceFile:
     @property
     def builds(self) -> frozenset[Config]:
         """Every configuration of the scope the file is compiled in (for looking names up)."""
-        return frozenset(self.settings())
+        settings = self.settings()
+        if self._builds_of is not settings:  # asked per lookup: made once per settings
+            self._builds, self._builds_of = frozenset(settings), settings
+        return self._builds
 
     @property
     def configs(self) -> frozenset[Config]:

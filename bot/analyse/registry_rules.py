@@ -7,10 +7,9 @@ away from are reported on the entry's own line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-
-import yaml
 
 from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
@@ -128,10 +127,53 @@ def suggest_entry(
     entry["go"] = span(versions, dash="-", sep=",")
     if note:
         entry["note"] = note
+    return list_item(entry)
+
+
+def list_item(entry: dict[str, str]) -> str:
+    """``entry`` as the one-item YAML list ``yaml.safe_dump`` writes (block style, keys in
+    order, no trailing newline). Keys and values YAML writes plain (or, a lone Go version,
+    single-quoted) are written directly; any other entry goes through ``yaml.safe_dump``
+    (imported only then)."""
+    lines = []
+    for i, (k, v) in enumerate(entry.items()):
+        key, value = _scalar(k), _scalar(v)
+        if key is None or value is None:
+            break
+        lines.append(("- " if i == 0 else "  ") + f"{key}: {value}")
+    else:
+        return "\n".join(lines)
+    import yaml
+
     text: str = yaml.safe_dump(
         [entry], sort_keys=False, default_flow_style=False, width=1000, allow_unicode=True
     )
     return text.rstrip("\n")
+
+
+#: Text YAML writes as a plain scalar: starts with a letter or _, no indicator YAML reacts to
+#: after it (``:``, ``#``, quotes, ``&``, ``!``, ``|``, ``>``, ``%``, ``@``, `` ` ``, ``?``).
+_PLAIN_TEXT = re.compile(r"[A-Za-z_][A-Za-z0-9_.()*/,\[\]{} -]*")
+#: A Go version span with a range or a list (a lone ``1.23`` would read back as a number).
+_PLAIN_SPAN = re.compile(r"1\.[0-9]+(-1\.[0-9]+)?(,1\.[0-9]+(-1\.[0-9]+)?)*")
+_LONE_VERSION = re.compile(r"1\.[0-9]+")
+#: Words YAML 1.1 reads as booleans or null.
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null"})
+
+
+def _scalar(value: str) -> str | None:
+    """``value`` as ``yaml.safe_dump`` writes it, for the shapes known here; None otherwise."""
+    if not value or len(value) > 500 or value != value.strip() or "  " in value:
+        return None
+    if value.lower() in _YAML_WORDS:
+        return None
+    if _PLAIN_TEXT.fullmatch(value):
+        return value
+    if _LONE_VERSION.fullmatch(value):
+        return f"'{value}'"  # a float to YAML: quoted
+    if _PLAIN_SPAN.fullmatch(value) and ("-" in value or "," in value):
+        return value
+    return None
 
 
 def _registry_mismatch(d: Directive, policy: Policy) -> list[Finding]:

@@ -32,6 +32,7 @@ from functools import cached_property
 
 from bot.analyse.directives import Directive
 from bot.analyse.emit import findings
+from bot.analyse.files import header_of
 from bot.findings import Finding, Severity
 from bot.golang.gomod import GoMod
 from bot.golang.source import GoFile, package_clause, read_file
@@ -63,14 +64,18 @@ class RepoView:
     def package_dirs(self) -> dict[str, set[str]]:
         """Import path → the directories of the repository holding that package."""
         out: dict[str, set[str]] = {}
-        for path, data in self.files.items():
+        paths: dict[tuple[str, str], str] = {}  # (directory, package name) → import path
+        for path in self.files:
             if not path.endswith(".go") or path.endswith("_test.go"):
                 continue
-            name = package_clause(data)
+            name = package_clause(header_of(self.files, path))
             if name is None:
                 continue
             directory = posixpath.dirname(path)
-            out.setdefault(self.import_path(directory, name), set()).add(directory)
+            key = (directory, name)
+            if key not in paths:
+                paths[key] = self.import_path(directory, name)
+            out.setdefault(paths[key], set()).add(directory)
         return out
 
     @cached_property
@@ -84,9 +89,10 @@ class RepoView:
         """A non-test file of ``directory`` declares func ``name`` with a body, a var ``name``,
         or method ``T.m``/``(*T).m`` with a body."""
         receiver, _, method = name.rpartition(".")
-        for path, data in self.files.items():
+        for path in self.files:
             if posixpath.dirname(path) != directory or not path.endswith(".go"):
                 continue
+            data = self.files[path]
             if path.endswith("_test.go") or (method or name).encode() not in data:
                 continue
             f = self._parsed.get(path)

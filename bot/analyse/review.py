@@ -7,7 +7,7 @@ scope (only what the change touched) → conclusion.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -19,6 +19,7 @@ from bot.analyse.engine import (
     window_for,
     with_settings,
 )
+from bot.analyse.files import header_of
 from bot.analyse.registry_rules import check_handshakes, check_registry
 from bot.findings import Finding, Report, Severity
 from bot.golang.source import package_clause
@@ -26,7 +27,6 @@ from bot.policy.config import Policy, parse_config
 from bot.policy.edit import registry_fixes
 from bot.policy.suppress import apply_suppressions
 from bot.rules import RULES
-from bot.scope.scope import FileScope
 from bot.stdlib.coverage import Coverage, facts_coverage
 from bot.stdlib.facts import StdlibWindow
 from bot.stdlib.query import StdQuery
@@ -34,6 +34,7 @@ from bot.versions import Config
 
 if TYPE_CHECKING:
     from bot.analyse.window_change import GoModChange, WindowChange
+    from bot.scope.scope import FileScope
 
 Conclusion = Literal["success", "neutral", "failure"]
 
@@ -102,9 +103,9 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
     later += check_handshakes(report.directives, _repo_packages(ws), request.full_tree)
     found += with_settings(later, report.settings, policy.build_tags())
     found += _config_errors(policy)
-    sources = dict(ws.files)
-    if request.config_text is not None:
-        sources[request.config_path] = request.config_text.encode()
+    sources: Mapping[str, bytes] = ws.files
+    if request.config_text is not None:  # the policy file's own suppressions
+        sources = _Plus(ws.files, request.config_path, request.config_text.encode())
     found = apply_suppressions(found, sources)
     found = _override(found, policy)
     found = [f for f in found if not policy.ignored(f.path)]
@@ -114,6 +115,23 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
     found = _with_registry_fixes(sorted(found), policy, withheld)
     report = replace(report, directives=directives, findings=found)
     return Review(report, policy, conclusion(report.findings, policy))
+
+
+class _Plus(Mapping[str, bytes]):
+    """``files`` and one more file (the policy file), without copying ``files``."""
+
+    def __init__(self, files: Mapping[str, bytes], path: str, data: bytes) -> None:
+        self._files, self._path, self._data = files, path, data
+
+    def __getitem__(self, path: str) -> bytes:
+        return self._data if path == self._path else self._files[path]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (p for p in self._files if p != self._path)
+        yield self._path
+
+    def __len__(self) -> int:
+        return len(self._files) + (self._path not in self._files)
 
 
 def _with_registry_fixes(
@@ -168,14 +186,18 @@ def _repo_packages(ws: Workspace) -> dict[str, bool]:
     complete = ws.complete_dirs
     modules = ws.modules()
     out: dict[str, bool] = {}
-    for path, data in ws.files.items():
+    paths: dict[tuple[str, str], str] = {}  # (directory, package name) → import path
+    for path in ws.files:
         if not path.endswith(".go"):
             continue
-        name = package_clause(data)
+        name = package_clause(header_of(ws.files, path))
         if name is None:
             continue
         directory = posixpath.dirname(path)
-        out[import_path_for(directory, name, modules)] = complete is None or directory in complete
+        key = (directory, name)
+        if key not in paths:
+            paths[key] = import_path_for(directory, name, modules)
+        out[paths[key]] = complete is None or directory in complete
     return out
 
 

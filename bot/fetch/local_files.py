@@ -9,13 +9,15 @@ recursively) or a go-style pattern ``dir/...``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.analyse.engine import Workspace
+from bot.analyse.files import MARKER, TreeFiles
 from bot.fetch import local_git
 from bot.golang.gomod import find_module_root
+from bot.golang.header import first_code
 
 SKIPPED_DIRS = frozenset({"vendor", "testdata", "node_modules"})
 
@@ -72,7 +74,7 @@ def load(paths: list[Path], cwd: Path | None = None) -> LocalTree:
         if not p.exists():
             raise InputError(f"{p}: no such file or directory")
     base = repository_root(paths[0], cwd)
-    files: dict[str, bytes] = {}
+    files = LocalFiles()
     asm: set[str] = set()
     requested: set[str] | None = set()
     dirs: set[Path] = set()
@@ -90,7 +92,9 @@ def load(paths: list[Path], cwd: Path | None = None) -> LocalTree:
     for d in sorted(dirs):
         _read_dir(d, base, files, asm)
     for mod in enclosing_gomods(dirs, base):
-        files.setdefault(_rel(mod, base), mod.read_bytes())
+        rel = _rel(mod, base)
+        if rel not in files:
+            files.hold(rel, mod.read_bytes())
     return LocalTree(
         base,
         Workspace(files, complete_dirs=None, assembly_dirs=frozenset(asm)),
@@ -113,21 +117,85 @@ def enclosing_gomods(dirs: Iterable[Path], base: Path) -> set[Path]:
     return out
 
 
-def _read_dir(d: Path, base: Path, files: dict[str, bytes], asm: set[str]) -> None:
+class LocalFiles(TreeFiles):
+    """The .go and go.mod files of a local tree, by repository-relative path, in the order
+    they were listed. Only the files of directories where some .go file mentions
+    ``go:linkname``, and go.mod files, are held in memory: of the others (most of a large
+    tree) only the header is kept, and their bytes are read again from disk when asked for
+    (then held)."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, bytes | str] = {}  # bytes, or the absolute path to read
+        self._headers: dict[str, bytes] = {}
+        self._marked: set[str] = set()
+
+    @property
+    def marked(self) -> frozenset[str]:  # type: ignore[override]
+        return frozenset(self._marked)  # asked once per review
+
+    def hold(self, path: str, data: bytes) -> None:
+        self._files[path] = data
+        if path.endswith(".go") and MARKER in data:
+            self._marked.add(path)
+
+    def refer(self, path: str, where: str, header: bytes) -> None:
+        self._files[path] = where
+        self._headers[path] = header
+
+    def header(self, path: str) -> bytes:
+        data = self._files[path]
+        return data if isinstance(data, bytes) else self._headers[path]
+
+    def __getitem__(self, path: str) -> bytes:
+        data = self._files[path]
+        if isinstance(data, bytes):
+            return data
+        try:
+            with open(data, "rb") as f:
+                read = f.read()
+        except OSError as err:
+            raise InputError(f"{data}: {err.strerror}") from err
+        self._files[path] = read
+        return read
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._files
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
+def _read_dir(d: Path, base: Path, files: LocalFiles, asm: set[str]) -> None:
+    """Read the directory's files; hold them only if one of its .go files mentions
+    go:linkname (so at most one directory's bytes are held while a tree is read)."""
     try:
         entries = sorted(os.scandir(d), key=lambda entry: entry.name)
     except OSError as e:
         raise InputError(f"{d}: {e.strerror}") from e
+    prefix = _rel(d, base)
+    prefix = prefix + "/" if prefix else ""
+    read: list[tuple[str, str, bytes]] = []
     for entry in entries:
         if not entry.is_file() or skipped_file(entry.name):
             continue
         if entry.name.endswith(".go") or entry.name == "go.mod":
             try:
-                files[_rel(Path(entry.path), base)] = Path(entry.path).read_bytes()
+                with open(entry.path, "rb") as f:
+                    read.append((prefix + entry.name, entry.path, f.read()))
             except OSError as err:
                 raise InputError(f"{entry.path}: {err.strerror}") from err
         elif entry.name.endswith((".s", ".S")):
             asm.add(_rel(d, base) if d != base else "")
+    marked = any(rel.endswith(".go") and MARKER in data for rel, _, data in read)
+    for rel, where, data in read:
+        if marked or not rel.endswith(".go"):
+            files.hold(rel, data)
+        else:
+            clause = first_code(data)
+            files.refer(rel, where, data if clause is None else data[: clause.end])
 
 
 def _rel(p: Path, base: Path) -> str:

@@ -11,10 +11,10 @@ import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from unidiff.errors import UnidiffParseError
-
-from bot.scope.diff import FileDiff, parse_unified
+if TYPE_CHECKING:  # bot.scope is imported when a diff is read (--base), not by `check PATH`
+    from bot.scope.diff import FileDiff
 
 _GIT = ("git", "--no-pager", "-c", "core.quotepath=off")
 #: Pin every diff option a user's config could change (prefixes, context, textconv, ...).
@@ -56,7 +56,11 @@ def changed_files(repo: Path, base: str, head: str | None) -> list[FileDiff]:
     fork = _merge_base(repo, base_commit, head_commit)
     revisions = [fork] if head is None else [fork, head_commit]
     out = _git(repo, *_DIFF, *revisions, "--")
+    from unidiff.errors import UnidiffParseError
+
     try:
+        from bot.scope.diff import parse_unified
+
         return parse_unified(out.decode("utf-8", "surrogateescape"))
     except UnidiffParseError as exc:
         raise GitError(f"cannot parse the output of git diff: {exc}") from None

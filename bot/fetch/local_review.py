@@ -6,6 +6,7 @@ import os
 import posixpath
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.analyse.engine import Workspace
 from bot.analyse.review import ReviewRequest
@@ -21,8 +22,9 @@ from bot.fetch.local_files import (
 from bot.golang.gomod import gomod_candidates
 from bot.policy.config import CONFIG_PATH
 from bot.policy.paths import OutsideRepository, outside
-from bot.scope.diff import from_contents
-from bot.scope.scope import FileScope, file_scope
+
+if TYPE_CHECKING:  # bot.scope is imported when a diff is read (--base), not by `check PATH`
+    from bot.scope.scope import FileScope
 
 
 def _decode(data: bytes | None) -> str | None:
@@ -81,6 +83,9 @@ def from_git(path: Path, base: str, head: str | None, config: Path | None) -> Re
 
     def read_head(rel: str) -> bytes | None:
         return local_git.read_blob(repo, head, rel)
+
+    from bot.scope.diff import from_contents
+    from bot.scope.scope import file_scope
 
     scopes: dict[str, FileScope] = {}
     dirs: set[str] = set()

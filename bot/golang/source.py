@@ -9,6 +9,8 @@ never asked for one.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -67,29 +69,48 @@ class GoFile:
     _nodes: dict[str, Node] = field(default_factory=dict, repr=False)
     _spec_nodes: dict[str, Node] = field(default_factory=dict, repr=False)
     _method_nodes: list[Node] = field(default_factory=list, repr=False)
+    #: The parsed bytes, to parse again when the node tables were let go (``_held``).
+    _source: bytes = field(default=b"", repr=False, compare=False)
+    _indexed: bool = field(default=True, repr=False, compare=False)
 
     @property
     def namer(self) -> TypeNamer:
         return TypeNamer(self.imports, self.package_path)
 
+    def _tables(self) -> tuple[dict[str, Node], dict[str, Node], list[Node]]:
+        """The node tables, parsed again (same bytes, same tree) if they were let go. Taken
+        under the lock: a review in another thread letting them go replaces them (never
+        empties them), so the tables returned stay whole while they are used."""
+        with _held_lock:
+            if self._indexed:
+                _touch(self)
+                return self._nodes, self._spec_nodes, self._method_nodes
+        again = _read(self.path, self._source, self.package_path)
+        tables = again._nodes, again._spec_nodes, again._method_nodes
+        with _held_lock:
+            self._nodes, self._spec_nodes, self._method_nodes = tables
+            self._indexed = True
+            _touch(self)
+        return tables
+
     def signature(self, name: str) -> str | None:
         """Canonical signature of a package-level func, or type of a var (None if implicit)."""
-        node = self._nodes.get(name)
+        node = self._tables()[0].get(name)
         if node is None:
             return None
         return _signature(self.namer, node)
 
     def node(self, name: str) -> Node | None:
         """The syntax node of a package-level func (its declaration) or var (its spec)."""
-        return self._nodes.get(name)
+        return self._tables()[0].get(name)
 
     def spec(self, name: str) -> Node | None:
         """The ``type_spec``/``type_alias``/``const_spec`` node declaring a type or const."""
-        return self._spec_nodes.get(name)
+        return self._tables()[1].get(name)
 
     def method_signature(self, index: int) -> str:
         """Canonical signature of ``methods[index]`` as a func taking the receiver first."""
-        node = self._method_nodes[index]
+        node = self._tables()[2][index]
         namer = self.namer
         recv_list = node.child_by_field_name("receiver")
         recv = namer.parameters(recv_list)
@@ -114,8 +135,39 @@ def package_name_of(import_path: str) -> str:
     return last.removeprefix("go-").replace("-", "_").replace(".", "_")
 
 
+#: The files whose syntax trees are in memory, most recently used last. A file's nodes keep
+#: its whole tree alive (~20 bytes per byte of source): holding every parsed file's tree is
+#: most of a GOROOT-size review's memory. Beyond ``_HELD_MAX`` the least recently used file
+#: lets go of its node tables, and parses again if they are asked for.
+_HELD_MAX = 16
+_held: OrderedDict[int, GoFile] = OrderedDict()
+_held_lock = threading.Lock()
+
+
+def _hold(f: GoFile) -> None:
+    with _held_lock:
+        _touch(f)
+
+
+def _touch(f: GoFile) -> None:
+    """``f`` is the most recently used; the least recently used beyond ``_HELD_MAX`` let go
+    (their tables are replaced, not emptied). Called with ``_held_lock`` held."""
+    _held[id(f)] = f
+    _held.move_to_end(id(f))
+    while len(_held) > _HELD_MAX:
+        _, old = _held.popitem(last=False)
+        old._nodes, old._spec_nodes, old._method_nodes = {}, {}, []
+        old._indexed = False
+
+
 def read_file(path: str, source: bytes, package_path: str = "") -> GoFile:
     """Parse one Go file; never raises, whatever the bytes."""
+    gofile = _read(path, source, package_path)
+    _hold(gofile)
+    return gofile
+
+
+def _read(path: str, source: bytes, package_path: str) -> GoFile:
     tree = parse(source)
     root = tree.root_node
     gofile = GoFile(
@@ -129,6 +181,7 @@ def read_file(path: str, source: bytes, package_path: str = "") -> GoFile:
         directives=[],
         near_misses=[],
         error_lines=_error_lines(root) if root.has_error else (),
+        _source=source,
     )
     for node in _top_level(root):
         _read_top_level(gofile, node)

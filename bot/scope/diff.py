@@ -14,10 +14,10 @@ import difflib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from unidiff.errors import UnidiffParseError
-from unidiff.patch import PatchedFile, PatchSet
+if TYPE_CHECKING:  # unidiff is imported when a diff is parsed, not by `check PATH`
+    from unidiff.patch import PatchedFile
 
 Status = Literal["added", "modified", "removed", "renamed"]
 
@@ -78,6 +78,9 @@ def from_github_file(entry: Mapping[str, Any]) -> FileDiff:
         return _without_patch(entry, path, old_path, status)
     if not patch.endswith("\n"):
         patch += "\n"
+    from unidiff.errors import UnidiffParseError
+    from unidiff.patch import PatchSet
+
     try:
         patched = PatchSet("--- a/file\n+++ b/file\n" + patch)
     except UnidiffParseError:
@@ -92,6 +95,8 @@ def parse_unified(text: str) -> list[FileDiff]:
 
     Raises ``unidiff.UnidiffParseError`` on malformed input.
     """
+    from unidiff.patch import PatchSet
+
     return [_from_git_file(patched) for patched in PatchSet(text)]
 
 
@@ -111,6 +116,8 @@ def from_contents(
         old_path = None
     elif old_path is None:
         old_path = path
+    from unidiff.patch import PatchSet
+
     text = "".join(_unified(split_lines(base or ""), split_lines(head or "")))
     patched = PatchSet(text)
     if not patched:

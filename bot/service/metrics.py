@@ -137,6 +137,10 @@ class Metrics:
         for f in findings:
             self.findings.labels(f.rule).inc()
 
+    def observe_job(self, kind: str, outcome: str, seconds: float) -> None:
+        """One job ran for ``seconds`` and ended ``ok`` or ``error``."""
+        self.job_duration.labels(kind, outcome).observe(seconds)
+
     def client_options(self, **kwargs: Any) -> ClientOptions:
         """``ClientOptions`` whose request and rate-limit hooks feed these metrics."""
         return ClientOptions(
@@ -164,7 +168,7 @@ class Metrics:
                 await handler(payload)
                 outcome = "ok"
             finally:
-                self.job_duration.labels(kind, outcome).observe(time.perf_counter() - started)
+                self.observe_job(kind, outcome, time.perf_counter() - started)
 
         return run
 

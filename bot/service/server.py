@@ -12,6 +12,7 @@ import functools
 import os
 import time
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 import structlog
 import uvicorn
@@ -30,7 +31,7 @@ from bot.service.metrics import DeliveryMetrics, Metrics, job_context
 from bot.service.recheck import InstallationPacer
 from bot.service.recovery import Recovery
 from bot.service.review_job import make_handlers
-from bot.service.worker_thread import WorkerThread
+from bot.service.worker_process import WorkerProcess
 from bot.settings import Settings
 from bot.setup import setup_routes
 from bot.setup.manifest import github_web_url
@@ -76,16 +77,18 @@ def build_app(
     poll_interval: float = 1.0,
     metrics: Metrics | None = None,
     recovery_interval: float | None = None,
-    worker_thread: bool | None = None,
+    worker: WorkerMode | None = None,
 ) -> Starlette:
     """The ASGI app; its lifespan starts the worker and the delivery recovery (when
     configured) and closes the queue. ``GET /metrics`` serves Prometheus metrics.
 
-    ``worker_thread`` (default: when the queue is opened here from a durable URL) runs the
-    worker in its own thread and event loop (``bot.service.worker_thread``); otherwise it is
-    a task in the webhook's loop (tests that hand in a queue or an in-memory one)."""
-    if worker_thread is None:
-        worker_thread = queue is None and not settings.queue_url.startswith("memory:")
+    ``worker`` says where the worker runs (default: ``worker_mode``):
+
+    * ``process``: its own process (``bot.service.worker_process``), the default when the
+      queue is opened here from a durable URL and the facts are the packaged ones;
+    * ``task``: a task in the webhook's loop, for a queue handed in, an in-memory one, or a
+      ``stdlib`` loader of the caller's (a function cannot cross to another process)."""
+    mode = worker or worker_mode(settings, queue=queue, stdlib=stdlib)
     if settings.registry_dir is not None:  # the process's facts: read by bot.stdlib.facts
         os.environ["REGISTRY_DIR"] = str(settings.registry_dir)
     queue = queue if queue is not None else open_queue(settings.queue_url)
@@ -100,30 +103,18 @@ def build_app(
     clients: dict[str, GitHubApp] = {}
     app_info: list[tuple[float, AppInfo]] = []
 
-    lease_seconds = settings.worker_lease_seconds
-    threads: list[WorkerThread] = []
+    processes: list[WorkerProcess] = []
 
     def make_worker(app: GitHubApp, worker_queue: Queue) -> Worker:
-        handler, on_give_up = make_handlers(
+        return build_worker(
+            settings,
             app,
-            stdlib=stdlib,
-            on_findings=metrics.observe_findings,
-            docs=settings.docs_url,
-            release_issues=settings.release_issues,
-            recheck_pacer=InstallationPacer(settings.recheck_interval),
-        )
-        return Worker(
             worker_queue,
-            recorded(metrics.instrument(handler), recent),
-            on_give_up=on_give_up,
+            metrics=metrics,
+            recent=recent,
+            stdlib=stdlib,
             poll_interval=poll_interval,
-            lease_seconds=lease_seconds,
-            concurrency=settings.worker_concurrency,
         )
-
-    async def run_in_thread(worker_queue: Queue, thread_stop: asyncio.Event) -> None:
-        # The thread's own GitHub client: its connections and pacing locks live in its loop.
-        await make_worker(github_app(settings, metrics), worker_queue).run(thread_stop)
 
     async def start() -> None:
         if not settings.configured:
@@ -132,12 +123,12 @@ def build_app(
         app = github if github is not None else github_app(settings, metrics)
         clients["app"] = app
         stop.clear()
-        if worker_thread:
-            thread = WorkerThread(
-                settings.queue_url, run_in_thread, on_open=metrics.recovery_sources.append
+        if mode == "process":
+            process = WorkerProcess(
+                settings, metrics=metrics, recent=recent, poll_interval=poll_interval
             )
-            thread.start()
-            threads.append(thread)
+            await process.start()
+            processes.append(process)
         else:
             worker = make_worker(app, queue)
             tasks.append(asyncio.create_task(worker.run(stop), name="linkname-bot-worker"))
@@ -153,14 +144,14 @@ def build_app(
             "worker started",
             queue=settings.queue_url.split("://", 1)[0],
             concurrency=settings.worker_concurrency,
-            thread=worker_thread,
+            mode=mode,
         )
 
     async def shutdown() -> None:
         stop.set()
-        for thread in threads:
-            await thread.stop()
-        threads.clear()
+        for process in processes:
+            await process.stop()
+        processes.clear()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -217,6 +208,48 @@ def build_app(
     )
     starlette.add_middleware(DeliveryMetrics, metrics=metrics)
     return starlette
+
+
+WorkerMode = Literal["process", "task"]
+
+
+def worker_mode(
+    settings: Settings, *, queue: Queue | None, stdlib: StdlibLoader | None
+) -> WorkerMode:
+    """Where ``build_app`` runs the worker when not told (see its docstring)."""
+    if queue is not None or settings.queue_url.startswith("memory:"):
+        return "task"  # an in-memory queue cannot be shared with another process
+    return "process" if stdlib is load_stdlib else "task"
+
+
+def build_worker(
+    settings: Settings,
+    app: GitHubApp,
+    queue: Queue,
+    *,
+    metrics: Metrics,
+    recent: RecentReviews,
+    stdlib: StdlibLoader | None = load_stdlib,
+    poll_interval: float = 1.0,
+) -> Worker:
+    """The queue worker of ``settings``: the job handlers on ``app``, observed by ``metrics``
+    and remembered in ``recent``."""
+    handler, on_give_up = make_handlers(
+        app,
+        stdlib=stdlib,
+        on_findings=metrics.observe_findings,
+        docs=settings.docs_url,
+        release_issues=settings.release_issues,
+        recheck_pacer=InstallationPacer(settings.recheck_interval),
+    )
+    return Worker(
+        queue,
+        recorded(metrics.instrument(handler), recent),
+        on_give_up=on_give_up,
+        poll_interval=poll_interval,
+        lease_seconds=settings.worker_lease_seconds,
+        concurrency=settings.worker_concurrency,
+    )
 
 
 def recorded(handler: Handler, recent: RecentReviews) -> Handler:

@@ -12,7 +12,8 @@ import pytest
 from bot.github import AppCredentials, ClientOptions, GitHubApp, RetryPolicy
 from bot.github.gateway import ANNOTATIONS_PER_REQUEST
 from bot.queue import Queue
-from bot.service.review_job import make_handlers
+from bot.queue.jobs import ReviewJob
+from bot.service.review_job import handle_review, make_handlers
 from tests import test_e2e_review as _e2e
 from tests.fakegithub import FakeGitHub, Repo
 from tests.test_e2e_review import (
@@ -139,7 +140,7 @@ async def test_rerun_button_makes_a_new_check_run(gh: FakeGitHub, repo: Repo, bo
     assert again["status"] == "completed" and again["conclusion"] == "neutral"
     # The new run carries this pass's annotations only (GitHub appends on every PATCH).
     assert len(again["annotations"]) == len(first["annotations"]) == 2
-    assert gh.calls(PATCH_RUN) > patches
+    assert gh.calls(PATCH_RUN) == patches  # ready at once: created completed, never patched
     assert len(repo.reviews[7]) == 1  # fingerprints: no duplicate review
 
 
@@ -260,7 +261,9 @@ async def test_more_than_50_annotations_are_patched_in_batches(
     assert run["status"] == "completed" and run["conclusion"] == "neutral"
     assert len(run["annotations"]) == 120
     assert len({(a["path"], a["start_line"]) for a in run["annotations"]}) == 120
-    bodies = [r.json for r in gh.logged(PATCH_RUN)]
+    # Created with the first 50 (the review was ready at once: no in-progress run), then
+    # patched with the rest; the conclusion comes with the last batch.
+    bodies = [r.json for r in gh.logged(CREATE_RUN)] + [r.json for r in gh.logged(PATCH_RUN)]
     sizes = [len(b.get("output", {}).get("annotations") or []) for b in bodies]
     assert sizes == [50, 50, 20]
     assert max(sizes) <= ANNOTATIONS_PER_REQUEST
@@ -295,3 +298,66 @@ async def test_a_review_job_parses_the_policy_once(
     (run,) = runs_for(repo, pull.head_sha)
     assert run["status"] == "completed"
     assert "registry file" not in run["output"]["summary"]  # the registry file was read
+
+
+def review_payload(repo: Repo, number: int, head_sha: str, delivery_id: str) -> dict[str, Any]:
+    return {
+        "kind": "review",
+        "repo": {"installation_id": repo.installation_id, "owner": "acme", "repo": "widgets"},
+        "pull_number": number,
+        "head_sha": head_sha,
+        "reason": "opened",
+        "delivery_id": delivery_id,
+    }
+
+
+async def test_a_review_ready_at_once_writes_twice(gh: FakeGitHub, repo: Repo, bot: Bot) -> None:
+    """Each write costs a second of the installation's pacing: no in-progress run first."""
+    pull = gh.add_pull(repo, 7, {"a/b.go": NEW_FILE})
+    await bot.deliver("pull_request", pull_request_event(repo, pull, "opened"))
+    assert await bot.worker.run_once()
+
+    writes = [
+        r
+        for r in gh.requests
+        if r.method in {"POST", "PATCH", "PUT", "DELETE"}
+        and r.route.split()[1].startswith("/repos/")
+    ]
+    assert [r.route for r in writes] == [CREATE_REVIEW, CREATE_RUN]
+    (run,) = runs_for(repo, pull.head_sha)
+    assert writes[1].json["status"] == "completed" and run["conclusion"] == "neutral"
+
+
+async def test_a_slow_review_shows_a_running_check_run_first(
+    gh: FakeGitHub, repo: Repo, github: GitHubApp
+) -> None:
+    pull = gh.add_pull(repo, 9, {"a/b.go": NEW_FILE})
+    job = ReviewJob.model_validate(review_payload(repo, 9, pull.head_sha, "slow-delivery"))
+    outcome = await handle_review(job, github, stdlib=None, progress_after=0.0)
+
+    assert outcome.status == "published"
+    (created,) = [r.json for r in gh.logged(CREATE_RUN)]
+    assert created["status"] == "in_progress" and created["external_id"] == "slow-delivery"
+    (run,) = runs_for(repo, pull.head_sha)
+    assert run["id"] == outcome.check_run_id and run["status"] == "completed"
+    assert gh.calls(PATCH_RUN) == 1
+
+
+async def test_a_crash_between_the_review_and_the_check_run_is_repaired_once(
+    gh: FakeGitHub, repo: Repo, github: GitHubApp
+) -> None:
+    """The review was posted, then creating the completed run failed: the retry posts no
+    comment twice and completes one run."""
+    pull = gh.add_pull(repo, 10, {"a/b.go": NEW_FILE})
+    payload = review_payload(repo, 10, pull.head_sha, "crash-delivery")
+    handler, _ = make_handlers(github, stdlib=None)
+    gh.faults.add("POST", r"/check-runs$", 502, count=2)  # both of the client's attempts
+    with pytest.raises(Exception, match="502"):
+        await handler(payload)
+    assert len(repo.reviews[10]) == 1 and runs_for(repo, pull.head_sha) == []
+    comments = len(repo.review_comments[10])
+
+    await handler(payload)  # the worker's retry
+    assert len(repo.reviews[10]) == 1 and len(repo.review_comments[10]) == comments
+    (run,) = runs_for(repo, pull.head_sha)
+    assert run["status"] == "completed" and run["external_id"] == "crash-delivery"

@@ -15,7 +15,7 @@ from typing import Any
 
 import structlog
 
-from bot.analyse.review import StdlibLoader
+from bot.analyse.review import ReviewRequest, StdlibLoader
 from bot.analyse.window_change import review_with_window_changes
 from bot.fetch.pull_request import fetch_snapshot
 from bot.findings import Finding
@@ -23,9 +23,12 @@ from bot.github import GitHubApp, GitHubError, PullRequest, RepoGateway, ReviewT
 from bot.policy.config import Policy
 from bot.publish.writes import (
     CHECK_NAME,
+    PROGRESS_AFTER,
+    PUBLISHED,
+    CheckRunProgress,
     close_check_run,
     fail_check_run,
-    open_check_run,
+    find_check_run,
     publish_review,
 )
 from bot.queue import worker
@@ -51,6 +54,7 @@ class JobContext:
     job: ReviewJob
     log: Any
     docs: str | None = None  # the documentation root rule links point at (DOCS_URL)
+    progress_after: float = PROGRESS_AFTER  # seconds before a slow review shows a running run
     superseded: Callable[[], Awaitable[bool]] = worker.superseded
 
 
@@ -142,16 +146,18 @@ async def handle_review(
     stdlib: StdlibLoader | None = load_stdlib,
     on_findings: FindingsHook | None = None,
     docs: str | None = None,
+    progress_after: float = PROGRESS_AFTER,
 ) -> Outcome:
     """Review the job's pull request and publish the check run and the review; ``docs`` is the
-    documentation root the rule links point at (``DOCS_URL``; None: the project's)."""
+    documentation root the rule links point at (``DOCS_URL``; None: the project's);
+    ``progress_after``: seconds before a review not yet ready shows a running check run."""
     gw = _gateway(app, job)
     log = logger.bind(repository=job.repo.full_name, delivery_id=job.delivery_id)
     pull = await _resolve_pull(gw, job)
     if pull is None:
         log.info("no open pull request for commit", head_sha=job.head_sha)
         return Outcome("no-pull")
-    ctx = JobContext(gw, job, log.bind(pull_number=pull.number), docs)
+    ctx = JobContext(gw, job, log.bind(pull_number=pull.number), docs, progress_after)
     if pull.state != "open":
         ctx.log.info("pull request is not open")
         return Outcome("no-pull", pull.number)
@@ -190,18 +196,60 @@ async def _review_and_publish(
     threads_task: asyncio.Future[list[ReviewThread]],
     on_findings: FindingsHook | None,
 ) -> Outcome:
-    gw, log = ctx.gw, ctx.log
-    run_id, (request, scopes) = await asyncio.gather(
-        open_check_run(gw, head_sha, ctx.job.delivery_id),
+    gw, log, delivery_id = ctx.gw, ctx.log, ctx.job.delivery_id
+    found, (request, scopes) = await asyncio.gather(
+        find_check_run(gw, head_sha, delivery_id),
         fetch_snapshot(gw, pull.number, head_sha, base_sha=pull.base_sha),
     )
-    if run_id is None:
-        log.info("already published by an earlier attempt", delivery_id=ctx.job.delivery_id)
+    if found == PUBLISHED:
+        log.info("already published by an earlier attempt", delivery_id=delivery_id)
         return Outcome("already-published", pull.number)
+    progress = (
+        None
+        if found is not None
+        else CheckRunProgress(gw, head_sha, delivery_id, ctx.progress_after)
+    )
+    try:
+        return await _analyse_and_publish(
+            ctx,
+            pull,
+            head_sha,
+            request,
+            scopes,
+            found,
+            progress,
+            stdlib,
+            existing_task,
+            threads_task,
+            on_findings,
+        )
+    finally:
+        if progress is not None:
+            await progress.close()
+
+
+async def _analyse_and_publish(
+    ctx: JobContext,
+    pull: PullRequest,
+    head_sha: str,
+    request: ReviewRequest,
+    scopes: Mapping[str, FileScope],
+    run_id: int | None,
+    progress: CheckRunProgress | None,
+    stdlib: StdlibLoader | None,
+    existing_task: asyncio.Future[set[str]],
+    threads_task: asyncio.Future[list[ReviewThread]],
+    on_findings: FindingsHook | None,
+) -> Outcome:
+    gw, log, delivery_id = ctx.gw, ctx.log, ctx.job.delivery_id
     if not _touches_review_inputs(scopes, request.policy):
+        if progress is not None:
+            run_id = await progress.settle()
         await close_check_run(
             gw,
+            head_sha,
             run_id,
+            delivery_id,
             "success",
             "Nothing to review",
             "This pull request changes no Go file, go.mod or linkname-bot policy file.",
@@ -212,14 +260,19 @@ async def _review_and_publish(
     review = await asyncio.to_thread(review_with_window_changes, request, stdlib)
     if on_findings is not None:
         on_findings(review.report.findings)
+    if progress is not None:
+        run_id = await progress.settle()
     if await ctx.superseded():
-        await close_check_run(
-            gw,
-            run_id,
-            "cancelled",
-            "Superseded",
-            "A newer review of this pull request replaced it.",
-        )
+        if run_id is not None:  # a run nobody shows as running: the newer job publishes
+            await close_check_run(
+                gw,
+                head_sha,
+                run_id,
+                delivery_id,
+                "cancelled",
+                "Superseded",
+                "A newer review of this pull request replaced it.",
+            )
         log.info("review superseded", check_run_id=run_id)
         return Outcome("superseded", pull.number, run_id)
 
@@ -228,6 +281,7 @@ async def _review_and_publish(
         pull_number=pull.number,
         head_sha=head_sha,
         run_id=run_id,
+        delivery_id=delivery_id,
         review=review,
         scopes=scopes,
         existing=await existing_task,
@@ -235,6 +289,7 @@ async def _review_and_publish(
         log=log,
         docs=ctx.docs,
     )
+    run_id = published.run_id
     log.info(
         "review done",
         outcome="published",

@@ -8,7 +8,7 @@ at once (spread over the replicas); the clock stops when every pull request has 
 check run. Prints reviews per minute per configuration and the two-replica speed-up.
 
     .venv/bin/python bench/bench_throughput.py [--prs 200] [--installations 10]
-        [--replicas 1,2] [--concurrency 8] [--write-interval 1.0] [--latency 0.1]
+        [--replicas 1,2] [--concurrency 16] [--write-interval 1.0] [--latency 0.1]
 
 Goals (issue 15): ≥ 200 reviews/min for one replica, ≥ 1.8× that for two. Exit status 1 when
 a goal is missed. Needs ``redis-server`` on PATH.
@@ -180,7 +180,7 @@ def main() -> None:
     parser.add_argument("--prs", type=int, default=200)
     parser.add_argument("--installations", type=int, default=10)
     parser.add_argument("--replicas", default="1,2")
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--write-interval", type=float, default=1.0)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--timeout", type=float, default=600.0)

@@ -43,7 +43,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 3000
     docs_url: str | None = None  # DOCS_URL: where rule links point (None: the project's docs)
-    worker_concurrency: int = 8  # jobs one process runs at once (reviews mostly wait on GitHub)
+    worker_concurrency: int = 16  # jobs one process runs at once (reviews mostly wait on GitHub)
+    worker_per_installation: int = 3  # of which one installation's (its writes are paced)
     webhook_max_pending: int = 256  # deliveries waiting for the queue before 503s shed load
     admin_token: str | None = field(default=None, repr=False)  # None: /admin/* is off (404)
     release_issues: bool = False  # re-checks open an issue when a new Go release breaks pulls
@@ -105,7 +106,11 @@ def load_settings(
         worker_concurrency=_int(
             "WORKER_CONCURRENCY", get("WORKER_CONCURRENCY"), minimum=1, maximum=256
         )
-        or 8,
+        or 16,
+        worker_per_installation=_int(
+            "WORKER_PER_INSTALLATION", get("WORKER_PER_INSTALLATION"), minimum=1, maximum=256
+        )
+        or 3,
         webhook_max_pending=_int("WEBHOOK_MAX_PENDING", get("WEBHOOK_MAX_PENDING"), minimum=1)
         or 256,
         admin_token=_admin_token(get("ADMIN_TOKEN")),

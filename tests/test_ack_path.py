@@ -52,7 +52,12 @@ class BlockedQueue:
         self.stored: list[str] = []
 
     async def enqueue(
-        self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
+        self,
+        payload: dict[str, object],
+        *,
+        dedup_id: str,
+        coalesce_key: str | None = None,
+        fair_key: str | None = None,
     ) -> bool:
         await self.release.wait()
         self.stored.append(dedup_id)

@@ -225,6 +225,104 @@ async def test_fail_without_retry_dead_letters(queue: Queue) -> None:
     assert (dead.payload, dead.attempts, dead.error) == ({"n": 1}, 1, "no such repository")
 
 
+async def test_lease_prefers_the_least_busy_fair_key(queue: Queue) -> None:
+    for n, key in enumerate(["a", "a", "a", "b", "b", None]):
+        await queue.enqueue({"n": n}, dedup_id=f"d{n}", fair_key=key)
+
+    async def lease(**busy: int) -> tuple[object, str | None]:
+        job = await queue.lease(lease_seconds=30, busy=busy)
+        assert job is not None
+        return job.payload["n"], job.fair_key
+
+    assert await lease() == (0, "a")
+    assert await lease(a=1) == (3, "b")
+    assert await lease(a=1, b=1) == (5, None)  # no key: as idle as can be
+    assert await lease(a=2, b=1) == (4, "b")
+    assert await lease(a=2, b=2) == (1, "a")  # all equally busy: the oldest
+
+
+async def test_lease_finds_an_idle_key_behind_a_long_burst(queue: Queue) -> None:
+    for n in range(250):  # more than one chunk of the Redis backend's scan
+        await queue.enqueue({"n": n}, dedup_id=f"a{n}", fair_key="a")
+    await queue.enqueue({"n": "b"}, dedup_id="b", fair_key="b")
+    job = await queue.lease(lease_seconds=30, busy={"a": 1}, limit=3)
+    assert job is not None and job.payload == {"n": "b"}
+
+
+async def test_lease_hands_out_no_job_of_a_key_at_its_limit(queue: Queue) -> None:
+    for n, key in enumerate(["a", "a", "b"]):
+        await queue.enqueue({"n": n}, dedup_id=f"d{n}", fair_key=key)
+    assert await queue.lease(lease_seconds=30, busy={"a": 2, "b": 2}, limit=2) is None
+    job = await queue.lease(lease_seconds=30, busy={"a": 2, "b": 1}, limit=2)
+    assert job is not None and job.fair_key == "b"
+    assert await queue.lease(lease_seconds=30, busy={"a": 2, "b": 2}, limit=2) is None
+    job = await queue.lease(lease_seconds=30, busy={"a": 1, "b": 2}, limit=2)
+    assert job is not None and job.payload == {"n": 0}
+
+
+async def test_one_keys_burst_leaves_slots_for_the_others(queue: Queue) -> None:
+    """All of installation 0's jobs were queued first; with per_key=1 a second slot waits for
+    installation 1's job instead of taking another of installation 0's."""
+    for n in range(3):
+        await queue.enqueue({"key": "installation:0"}, dedup_id=f"a{n}", fair_key="installation:0")
+    started: list[object] = []
+    stop = asyncio.Event()
+    gate = asyncio.Event()
+
+    async def handle(payload: dict[str, object]) -> None:
+        started.append(payload["key"])
+        if len(started) == 1:
+            await queue.enqueue({"key": "installation:1"}, dedup_id="b", fair_key="installation:1")
+            await asyncio.wait_for(gate.wait(), 5)
+        elif len(started) == 2:
+            gate.set()
+        if len(started) == 4:
+            stop.set()
+
+    async def give_up(payload: dict[str, object], error: str) -> None:
+        raise AssertionError(error)
+
+    worker = Worker(
+        queue,
+        handle,
+        lease_seconds=30,
+        on_give_up=give_up,
+        poll_interval=0.01,
+        concurrency=3,
+        per_key=1,
+    )
+    await asyncio.wait_for(worker.run(stop), 30)
+    assert started[:2] == ["installation:0", "installation:1"]
+
+
+async def test_worker_slots_spread_over_fair_keys(queue: Queue) -> None:
+    """Jobs queued installation by installation: the slots start one of each first."""
+    for n in range(6):
+        key = f"installation:{n // 3}"
+        await queue.enqueue({"n": n, "key": key}, dedup_id=f"d{n}", fair_key=key)
+    started: list[object] = []
+    both = asyncio.Event()
+    stop = asyncio.Event()
+
+    async def handle(payload: dict[str, object]) -> None:
+        started.append(payload["key"])
+        if len(started) == 2:
+            both.set()
+        await asyncio.wait_for(both.wait(), 5)
+        if len(started) == 6:
+            stop.set()
+
+    async def give_up(payload: dict[str, object], error: str) -> None:
+        raise AssertionError(error)
+
+    worker = Worker(
+        queue, handle, lease_seconds=30, on_give_up=give_up, poll_interval=0.01, concurrency=2
+    )
+    await asyncio.wait_for(worker.run(stop), 30)
+    assert sorted(started[:2]) == ["installation:0", "installation:1"]
+    assert sorted(started) == ["installation:0"] * 3 + ["installation:1"] * 3
+
+
 async def test_concurrent_workers_process_each_job_once(opener: Opener) -> None:
     total = 200
     producer = opener()

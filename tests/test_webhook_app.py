@@ -38,7 +38,12 @@ class FakeQueue:
         self.delay = delay
 
     async def enqueue(
-        self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
+        self,
+        payload: dict[str, object],
+        *,
+        dedup_id: str,
+        coalesce_key: str | None = None,
+        fair_key: str | None = None,
     ) -> bool:
         self.calls += 1
         await asyncio.sleep(self.delay)

@@ -10,17 +10,27 @@ Semantics shared by all backends:
 * Every enqueue with a ``coalesce_key`` gets a higher ``generation``; ``is_superseded``
   tells a running job that a newer one exists, so it does not publish over it. ``lease``
   drops superseded jobs instead of handing them out.
+* ``lease`` is fair across ``fair_key``s (the App's: one per installation): ``busy`` counts
+  the caller's jobs in hand by key, and the lease hands out the oldest due job among those
+  whose key has the fewest (a job without a key counts as none), and none whose key has
+  ``limit`` or more. One installation's burst then does not fill a worker whose writes
+  GitHub paces per installation.
 * A lease is fenced by its ``token``: once it expired and the job was leased again,
   ``renew``, ``complete`` and ``fail`` from the old holder return False and change nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Protocol
 
 DEDUP_SECONDS = 7 * 24 * 3600.0
 """How long a ``dedup_id`` is remembered (GitHub redelivers for up to 3 days)."""
+
+EMPTY: Mapping[str, int] = MappingProxyType({})
+"""No jobs in hand: ``lease``'s default ``busy``."""
 
 LEASE_EXPIRED = "lease expired: the worker stopped renewing it (killed?)"
 WORKER_DIED = "worker died: its process no longer runs (killed?)"
@@ -37,6 +47,7 @@ class Leased:
     coalesce_key: str | None = None
     generation: int = 0
     last_error: str | None = None
+    fair_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,13 +62,25 @@ class DeadLetter:
 
 class Queue(Protocol):
     async def enqueue(
-        self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
+        self,
+        payload: dict[str, object],
+        *,
+        dedup_id: str,
+        coalesce_key: str | None = None,
+        fair_key: str | None = None,
     ) -> bool:
         """Store the job durably; False when ``dedup_id`` was seen before (nothing stored)."""
         ...
 
-    async def lease(self, *, lease_seconds: float) -> Leased | None:
-        """Take the oldest due job (waiting, or leased with its lease expired), or None."""
+    async def lease(
+        self,
+        *,
+        lease_seconds: float,
+        busy: Mapping[str, int] = EMPTY,
+        limit: int | None = None,
+    ) -> Leased | None:
+        """Take the oldest due job (waiting, or leased with its lease expired) among those whose
+        ``fair_key`` is least ``busy`` (and busy less than ``limit``); None when none is."""
         ...
 
     async def renew(self, job: Leased, *, lease_seconds: float) -> bool:

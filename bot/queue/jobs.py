@@ -20,7 +20,19 @@ class RepoRef(BaseModel):
         return f"{self.owner}/{self.repo}"
 
 
-class ReviewJob(BaseModel):
+class InstallationJob(BaseModel):
+    """A job for one repository of one installation."""
+
+    repo: RepoRef
+
+    @property
+    def fair_key(self) -> str:
+        """The queue's fairness key: GitHub paces an installation's writes, so workers spread
+        their jobs over installations."""
+        return f"installation:{self.repo.installation_id}"
+
+
+class ReviewJob(InstallationJob):
     """Review one pull request at one head commit.
 
     Jobs from a slash command carry the comment (to acknowledge with a reaction) and who asked;
@@ -28,7 +40,6 @@ class ReviewJob(BaseModel):
     """
 
     kind: Literal["review"] = "review"
-    repo: RepoRef
     pull_number: int | None  # None: find the PR by head_sha (fork check-suite re-runs)
     head_sha: str | None  # None: the PR's current head (slash commands carry no commit)
     reason: str  # "opened", "synchronize", "recheck", "rerequested", ...
@@ -54,11 +65,10 @@ class ReviewJob(BaseModel):
         return self.comment_id is not None and (self.author_association not in TRUSTED_ASSOCIATIONS)
 
 
-class CommandReplyJob(BaseModel):
+class CommandReplyJob(InstallationJob):
     """Answer a slash command that was refused or asked for help."""
 
     kind: Literal["reply"] = "reply"
-    repo: RepoRef
     issue_number: int
     comment_id: int
     body: str
@@ -69,11 +79,10 @@ class CommandReplyJob(BaseModel):
         return None
 
 
-class AddRegistryJob(BaseModel):
+class AddRegistryJob(InstallationJob):
     """Commit the suggested registry entries of a check run to the PR branch."""
 
     kind: Literal["add-registry"] = "add-registry"
-    repo: RepoRef
     check_run_id: int
     head_sha: str
     delivery_id: str
@@ -85,12 +94,11 @@ class AddRegistryJob(BaseModel):
         return None
 
 
-class RecheckJob(BaseModel):
+class RecheckJob(InstallationJob):
     """Review a repository's default branch as a whole tree for a window that includes the
     Go version ``go`` (a new release); one per repository, a newer request replaces it."""
 
     kind: Literal["recheck"] = "recheck"
-    repo: RepoRef
     go: int  # the new version's minor number
     delivery_id: str  # the re-check request's id
     default_branch: str | None = None  # as listed; None: ask GitHub

@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.queue.base import DEDUP_SECONDS, LEASE_EXPIRED, DeadLetter, Leased
+from bot.queue.base import DEDUP_SECONDS, EMPTY, LEASE_EXPIRED, DeadLetter, Leased
 
 
 @dataclass
@@ -23,6 +24,7 @@ class _Job:
     leased: bool = False
     token: str | None = None
     error: str | None = None
+    fair_key: str | None = None
 
 
 class MemoryQueue:
@@ -41,7 +43,12 @@ class MemoryQueue:
         return seen is not None and time.time() - seen < self._dedup_seconds
 
     async def enqueue(
-        self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
+        self,
+        payload: dict[str, object],
+        *,
+        dedup_id: str,
+        coalesce_key: str | None = None,
+        fair_key: str | None = None,
     ) -> bool:
         now = time.time()
         seen = self._seen.get(dedup_id)
@@ -60,16 +67,29 @@ class MemoryQueue:
                     return True
         self._seq += 1
         job_id = uuid.uuid4().hex
-        self._jobs[job_id] = _Job(job_id, self._seq, payload, coalesce_key, generation, now, now)
+        self._jobs[job_id] = _Job(
+            job_id, self._seq, payload, coalesce_key, generation, now, now, fair_key=fair_key
+        )
         return True
 
-    async def lease(self, *, lease_seconds: float) -> Leased | None:
+    async def lease(
+        self,
+        *,
+        lease_seconds: float,
+        busy: Mapping[str, int] = EMPTY,
+        limit: int | None = None,
+    ) -> Leased | None:
         now = time.time()
         running = {j.coalesce_key for j in self._jobs.values() if j.leased and j.due_at > now} - {
             None
         }
-        for job in sorted(self._jobs.values(), key=lambda j: (j.due_at, j.seq)):
-            if job.due_at > now:
+
+        def load(job: _Job) -> int:
+            return busy.get(job.fair_key, 0) if job.fair_key else 0
+
+        due = [j for j in self._jobs.values() if j.due_at <= now]
+        for job in sorted(due, key=lambda j: (load(j), j.due_at, j.seq)):
+            if limit is not None and load(job) >= limit:
                 break
             if self._superseded(job.coalesce_key, job.generation):
                 del self._jobs[job.id]
@@ -89,6 +109,7 @@ class MemoryQueue:
                 job.coalesce_key,
                 job.generation,
                 job.error,
+                job.fair_key,
             )
         return None
 

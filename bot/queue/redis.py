@@ -66,7 +66,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from redis import Redis as SyncRedis
@@ -79,7 +79,7 @@ from redis.exceptions import WatchError
 from saq.job import TERMINAL_STATUSES, Job, Status
 from saq.queue.redis import RedisQueue as SaqQueue
 
-from bot.queue.base import DEDUP_SECONDS, LEASE_EXPIRED, WORKER_DIED, DeadLetter, Leased
+from bot.queue.base import DEDUP_SECONDS, EMPTY, LEASE_EXPIRED, WORKER_DIED, DeadLetter, Leased
 
 ORPHAN_GRACE = 5.0
 """Seconds a dequeued job may stay un-activated before the reaper hands it out again.
@@ -95,6 +95,20 @@ WATCH_TRIES = 10
 
 DEFER_SECONDS = 0.5
 """How long a job waits when another job with its coalesce key is running."""
+
+FAIR_WINDOW = 1000
+"""How many queued jobs, from the head, a lease with jobs in hand looks through at most (in
+chunks of ``FAIR_CHUNK``, stopping at the first job of an idle fair key)."""
+
+FAIR_CHUNK = 100
+
+TAKE_QUEUED = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+    redis.call('RPUSH', KEYS[2], ARGV[1])
+    return 1
+end
+return 0
+"""
 
 RAISE_LATEST = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -129,6 +143,7 @@ class RedisQueue:
         self._dedup_seconds = int(dedup_seconds)
         self._dead_seconds = dead_seconds
         self._raise_latest = self.redis.register_script(RAISE_LATEST)
+        self._take_queued = self.redis.register_script(TAKE_QUEUED)
         self._reap_every = reap_every
         self._orphan_grace = orphan_grace
         self._reaped = 0.0
@@ -180,7 +195,12 @@ class RedisQueue:
     # enqueue
 
     async def enqueue(
-        self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
+        self,
+        payload: dict[str, object],
+        *,
+        dedup_id: str,
+        coalesce_key: str | None = None,
+        fair_key: str | None = None,
     ) -> bool:
         dedup = self._ns(f"dedup:{dedup_id}")
         if await self.redis.exists(dedup):
@@ -192,7 +212,12 @@ class RedisQueue:
                 generation, _ = (
                     await pipe.incr(gen_key).expire(gen_key, self._dedup_seconds).execute()
                 )
-        kwargs = {"payload": payload, "coalesce_key": coalesce_key, "generation": generation}
+        kwargs = {
+            "payload": payload,
+            "coalesce_key": coalesce_key,
+            "generation": generation,
+            "fair_key": fair_key,
+        }
         if coalesce_key is None or not await self._replace_waiting(coalesce_key, kwargs):
             job = Job("review", kwargs=kwargs, key=dedup_id, timeout=0, ttl=-1, retries=0)
             if await self.saq.enqueue(job) is None:
@@ -229,18 +254,58 @@ class RedisQueue:
 
     # lease
 
-    async def lease(self, *, lease_seconds: float) -> Leased | None:
+    async def lease(
+        self,
+        *,
+        lease_seconds: float,
+        busy: Mapping[str, int] = EMPTY,
+        limit: int | None = None,
+    ) -> Leased | None:
         await self._register()
         await self._reap()
         await self.saq.schedule(lock=1)
         for _ in range(100):
-            job = await self.saq.dequeue(timeout=0.01)
+            job = await (
+                self._dequeue_fairly(busy, limit) if busy else self.saq.dequeue(timeout=0.01)
+            )
             if job is None:
                 return None
             leased = await self._activate(job, lease_seconds)
             if leased is not None:
                 return leased
         return None
+
+    async def _dequeue_fairly(self, busy: Mapping[str, int], limit: int | None) -> Job | None:
+        """saq's ``dequeue`` (queued → active), taking among the ``FAIR_WINDOW`` oldest queued
+        jobs the oldest whose fair key is least ``busy`` (None if that is ``limit`` or more).
+        The move is one script (LREM, then RPUSH only if this call removed it), so two
+        leasers never both take a job."""
+        while True:
+            chosen, load = None, None
+            for start in range(0, FAIR_WINDOW, FAIR_CHUNK):
+                ids = await self.redis.lrange(self.saq._queued, start, start + FAIR_CHUNK - 1)
+                bodies = await self.redis.mget(ids) if ids else []
+                for job_id, raw in zip(ids, bodies, strict=True):
+                    found = self._load(raw, busy)
+                    if load is None or found < load:
+                        chosen, load = job_id, found
+                    if found == 0:
+                        break
+                if load == 0 or len(ids) < FAIR_CHUNK:
+                    break
+            if chosen is None or load is None or (limit is not None and load >= limit):
+                return None
+            taken = await self._take_queued(
+                keys=[self.saq._queued, self.saq._active], args=[chosen]
+            )
+            if taken:
+                return await self.saq._get_job_by_id(chosen)
+
+    def _load(self, raw: bytes | str | None, busy: Mapping[str, int]) -> int:
+        """How busy the fair key of a stored job (its raw body) is; 0 for none."""
+        job = self.saq.deserialize(raw) if raw is not None else None
+        key = (job.kwargs or {}).get("fair_key") if job is not None else None
+        return busy.get(str(key), 0) if key is not None else 0
 
     async def _activate(self, seen: Job, lease_seconds: float) -> Leased | None:
         """Make a dequeued job ACTIVE under a new lease token, and take its pull request's
@@ -289,7 +354,16 @@ class RedisQueue:
         if running is not None:  # over an orphaned lock, if there was one
             pipe.set(running, token, px=_ms(lease_seconds))
         await pipe.execute()
-        return Leased(job.id, kwargs["payload"], job.attempts, token, key, generation, job.error)
+        return Leased(
+            job.id,
+            kwargs["payload"],
+            job.attempts,
+            token,
+            key,
+            generation,
+            job.error,
+            kwargs.get("fair_key"),
+        )
 
     async def _holds(self, holder: bytes) -> bool:
         """Whether a ``running:`` lock's token is the lease of an ACTIVE job.

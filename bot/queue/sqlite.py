@@ -32,12 +32,12 @@ import os
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.queue.base import DEDUP_SECONDS, LEASE_EXPIRED, WORKER_DIED, DeadLetter, Leased
+from bot.queue.base import DEDUP_SECONDS, EMPTY, LEASE_EXPIRED, WORKER_DIED, DeadLetter, Leased
 
 T = TypeVar("T")
 
@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     attempts INTEGER NOT NULL DEFAULT 0,
     error TEXT,
     owner_pid INTEGER,  -- the leaseholder's process id
-    owner_boot TEXT     -- and the boot it runs in
+    owner_boot TEXT,    -- and the boot it runs in
+    fair_key TEXT       -- leases prefer keys the worker is not already working on
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (due_at, seq);
 CREATE INDEX IF NOT EXISTS jobs_key ON jobs (coalesce_key, leased);
@@ -82,14 +83,30 @@ DELETE FROM jobs WHERE due_at <= ? AND coalesce_key IS NOT NULL
 """
 
 LEASE_SQL = """
-SELECT id, payload, coalesce_key, generation, leased, attempts, error FROM jobs AS j
-WHERE due_at <= :now AND NOT EXISTS (
+SELECT id, payload, coalesce_key, generation, leased, attempts, error, fair_key,
+       {load} AS load FROM jobs AS j
+WHERE due_at <= :now AND load < :limit AND NOT EXISTS (
     SELECT 1 FROM jobs AS o
     WHERE j.coalesce_key IS NOT NULL AND o.coalesce_key = j.coalesce_key
       AND o.leased AND o.due_at > :now AND o.id != j.id
 )
-ORDER BY due_at, seq LIMIT 1
+ORDER BY load, due_at, seq LIMIT 1
 """
+
+
+def lease_query(
+    now: float, busy: Mapping[str, int], limit: int | None
+) -> tuple[str, dict[str, object]]:
+    """``LEASE_SQL`` and its parameters: a job's load is the ``busy`` count of its
+    ``fair_key`` (0 without one); the least loaded due job under ``limit`` comes first."""
+    params: dict[str, object] = {"now": now, "limit": limit if limit is not None else 2**62}
+    if not busy:
+        return LEASE_SQL.format(load="0"), params
+    cases = []
+    for index, (key, count) in enumerate(sorted(busy.items())):
+        cases.append(f"WHEN :k{index} THEN :c{index}")
+        params[f"k{index}"], params[f"c{index}"] = key, count
+    return LEASE_SQL.format(load=f"CASE fair_key {' '.join(cases)} ELSE 0 END"), params
 
 
 def boot_id() -> str:
@@ -154,7 +171,11 @@ class SQLiteQueue:
         db.execute("PRAGMA busy_timeout=30000")
         db.executescript(SCHEMA)  # idempotent; executescript commits by itself
         columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
-        for column, kind in (("owner_pid", "INTEGER"), ("owner_boot", "TEXT")):
+        for column, kind in (
+            ("owner_pid", "INTEGER"),
+            ("owner_boot", "TEXT"),
+            ("fair_key", "TEXT"),
+        ):
             if column not in columns:  # a file written before leases named their holder
                 db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
         self._release_dead(db)
@@ -191,7 +212,12 @@ class SQLiteQueue:
         return released
 
     async def enqueue(
-        self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
+        self,
+        payload: dict[str, object],
+        *,
+        dedup_id: str,
+        coalesce_key: str | None = None,
+        fair_key: str | None = None,
     ) -> bool:
         """Store the job; concurrent calls share one transaction (group commit).
 
@@ -199,7 +225,7 @@ class SQLiteQueue:
         the whole group); if the commit fails, every call of the group raises."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[bool] = loop.create_future()
-        self._pending.append((json.dumps(payload), dedup_id, coalesce_key, done))
+        self._pending.append((json.dumps(payload), dedup_id, coalesce_key, fair_key, done))
         if self._flusher is None or self._flusher.done():
             self._flusher = loop.create_task(self._flush())
         return await done
@@ -235,10 +261,10 @@ class SQLiteQueue:
             if now - self._pruned > 3600:
                 self._prune(db, now - self._dedup_seconds)
                 self._pruned = now
-            for data, dedup_id, coalesce_key, _ in group:
+            for data, dedup_id, coalesce_key, fair_key, _ in group:
                 db.execute("SAVEPOINT job")
                 try:
-                    results.append(self._store(db, now, data, dedup_id, coalesce_key))
+                    results.append(self._store(db, now, data, dedup_id, coalesce_key, fair_key))
                 except sqlite3.Error as error:
                     if _fatal(error):
                         raise  # the whole group fails (disk full, I/O error)
@@ -255,6 +281,7 @@ class SQLiteQueue:
         data: str,
         dedup_id: str,
         coalesce_key: str | None,
+        fair_key: str | None,
     ) -> bool:
         seen = db.execute("SELECT seen_at FROM dedup WHERE id = ?", (dedup_id,)).fetchone()
         if seen is not None and now - seen[0] < self._dedup_seconds:
@@ -276,9 +303,9 @@ class SQLiteQueue:
             if replaced:
                 return True
         db.execute(
-            "INSERT INTO jobs (id, payload, coalesce_key, generation, enqueued_at, due_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (uuid.uuid4().hex, data, coalesce_key, generation, now, now),
+            "INSERT INTO jobs (id, payload, coalesce_key, generation, enqueued_at, due_at,"
+            " fair_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (uuid.uuid4().hex, data, coalesce_key, generation, now, now, fair_key),
         )
         return True
 
@@ -292,17 +319,23 @@ class SQLiteQueue:
             (before,),
         )
 
-    async def lease(self, *, lease_seconds: float) -> Leased | None:
+    async def lease(
+        self,
+        *,
+        lease_seconds: float,
+        busy: Mapping[str, int] = EMPTY,
+        limit: int | None = None,
+    ) -> Leased | None:
         def run(db: sqlite3.Connection) -> Leased | None:
             now = time.time()
             if now - self._released >= self._release_every:
                 self._release_dead(db)
             with _transaction(db):
                 db.execute(DROP_SUPERSEDED_SQL, (now,))
-                row = db.execute(LEASE_SQL, {"now": now}).fetchone()
+                row = db.execute(*lease_query(now, busy, limit)).fetchone()
                 if row is None:
                     return None
-                job_id, payload, key, generation, leased, attempts, error = row
+                job_id, payload, key, generation, leased, attempts, error, fair_key, _ = row
                 token = uuid.uuid4().hex
                 error = error or (LEASE_EXPIRED if leased else None)
                 db.execute(
@@ -311,7 +344,14 @@ class SQLiteQueue:
                     (token, now + lease_seconds, error, os.getpid(), self._boot, job_id),
                 )
                 return Leased(
-                    job_id, json.loads(payload), attempts + 1, token, key, generation, error
+                    job_id,
+                    json.loads(payload),
+                    attempts + 1,
+                    token,
+                    key,
+                    generation,
+                    error,
+                    fair_key,
                 )
 
         return await self._run(run)
@@ -400,8 +440,9 @@ class SQLiteQueue:
         self._executor.shutdown(wait=True)
 
 
-_Pending = tuple[str, str, str | None, "asyncio.Future[bool]"]
-"""An enqueue waiting for the group commit: payload JSON, dedup id, coalesce key, answer."""
+_Pending = tuple[str, str, str | None, str | None, "asyncio.Future[bool]"]
+"""An enqueue waiting for the group commit: payload JSON, dedup id, coalesce and fair keys,
+and its answer."""
 
 
 def _fatal(error: sqlite3.Error) -> bool:

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 
@@ -62,6 +63,7 @@ class Worker:
         on_give_up: GiveUp,
         poll_interval: float = 1.0,
         concurrency: int = 1,
+        per_key: int | None = None,
     ) -> None:
         self.queue = queue
         self.handler = handler
@@ -71,11 +73,19 @@ class Worker:
         self.on_give_up = on_give_up
         self.poll_interval = poll_interval
         self.concurrency = max(1, concurrency)
+        self.per_key = per_key
+        """At most this many jobs of one fair key (installation) in hand at once (None: any)."""
+        self._in_hand: Counter[str] = Counter()
+        """Jobs this worker runs now by fair key (installation): leases prefer the least busy."""
+        self._leasing = asyncio.Lock()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, up to ``concurrency`` jobs at a time; the jobs in hand
         are finished first. Jobs of one pull request never run at once: the queue does not
-        hand out a job while another with its coalesce key holds a lease."""
+        hand out a job while another with its coalesce key holds a lease. A free slot
+        prefers a job of the fair key (installation) the fewest other slots work on: GitHub
+        paces writes per installation, so slots spread over installations finish sooner, and
+        with ``per_key`` a burst of one installation leaves slots free for the others."""
         async with asyncio.TaskGroup() as group:
             for slot in range(self.concurrency):
                 group.create_task(self._loop(stop), name=f"worker-slot-{slot}")
@@ -93,9 +103,25 @@ class Worker:
 
     async def run_once(self) -> bool:
         """Lease and process one job; False when none was due."""
-        job = await self.queue.lease(lease_seconds=self.lease_seconds)
-        if job is None:
-            return False
+        async with self._leasing:  # a slot's lease sees the keys the others just took
+            busy = dict(self._in_hand)
+            job = await self.queue.lease(
+                lease_seconds=self.lease_seconds, busy=busy, limit=self.per_key
+            )
+            if job is None:
+                return False
+            key = job.fair_key
+            if key is not None:
+                self._in_hand[key] += 1
+        try:
+            return await self._process(job)
+        finally:
+            if key is not None:
+                self._in_hand[key] -= 1
+                if not self._in_hand[key]:
+                    del self._in_hand[key]
+
+    async def _process(self, job: Leased) -> bool:
         if job.attempts > self.max_attempts:  # its workers kept dying
             await self._give_up(job, job.last_error or LEASE_EXPIRED)
             return True

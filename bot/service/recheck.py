@@ -124,6 +124,7 @@ async def enqueue_rechecks(
                 job.model_dump(mode="json"),
                 dedup_id=f"{request_id}:{repo.full_name}",
                 coalesce_key=job.coalesce_key,
+                fair_key=job.fair_key,
             ):
                 queued += 1
     logger.info(

@@ -249,6 +249,7 @@ def build_worker(
         poll_interval=poll_interval,
         lease_seconds=settings.worker_lease_seconds,
         concurrency=settings.worker_concurrency,
+        per_key=settings.worker_per_installation,
     )
 
 

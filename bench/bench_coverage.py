@@ -19,13 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 ORACLE = r"""
 package main
@@ -197,7 +195,7 @@ func main() {
 
 
 def _ports(minors: list[int]) -> list[dict[str, str]]:
-    from tests.toolchains import go_env, goroot
+    from bot.testing.toolchains import go_env, goroot
 
     seen: dict[tuple[str, str], dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as work:
@@ -216,7 +214,7 @@ def _ports(minors: list[int]) -> list[dict[str, str]]:
 
 def oracle(tree: Path, ports: list[dict[str, str]], work: Path) -> list[dict[str, object]]:
     """(path, line, builds) of every comment the compiler would read as a //go:linkname."""
-    from tests.toolchains import go_env, goroot
+    from bot.testing.toolchains import go_env, goroot
 
     prog = work / "oracle"
     if not (prog / "main.go").exists():

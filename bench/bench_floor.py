@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         missed.append(f"small module: {small['check'] * 1000:.0f} ms (goal < 150 ms)")
     src = goroot_src(args.goroot)
     if src is None or not src.is_dir():
-        missed.append("GOROOT 1.23 src not found (python -m tests.toolchains fetch 23)")
+        missed.append("GOROOT 1.23 src not found (python -m bot.testing.toolchains fetch 23)")
     else:
         big = compare("GOROOT 1.23 src", src, max(3, args.repeat // 2))
         if big["ratio"] > 1.3:

@@ -29,7 +29,6 @@ import json
 import logging
 import math
 import socket
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -40,17 +39,16 @@ import httpx
 import structlog
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from bot.github import AppCredentials, ClientOptions, GitHubApp, RetryPolicy  # noqa: E402
 from bot.queue import Queue, open_queue  # noqa: E402
 from bot.queue.worker import Worker  # noqa: E402
 from bot.service.review_job import make_handlers  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.testing.fakegithub import FakeGitHub, Pull, Repo  # noqa: E402
+from bot.testing.fakegithub import serve as serve_fake  # noqa: E402
 from bot.webhook.app import WEBHOOK_PATH, create_app  # noqa: E402
 from bot.webhook.signature import sign  # noqa: E402
-from tests.fakegithub import FakeGitHub, Pull, Repo  # noqa: E402
-from tests.fakegithub import serve as serve_fake  # noqa: E402
 
 SECRET = "bench-secret"
 GO_SHARE = 10  # every tenth changed file is a Go file with a directive

@@ -15,16 +15,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from bot.analyse.engine import Workspace, analyse
 from bot.golang.syntax import parse
+from bot.testing import toolchains
 from bot.versions import parse_version
-from tests import toolchains
 
 MARKER = b"go:linkname"
 

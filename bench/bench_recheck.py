@@ -16,14 +16,12 @@ import argparse
 import asyncio
 import json
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from bot.analyse.release import new_version_breaks  # noqa: E402
 from bot.analyse.review import run_review  # noqa: E402
@@ -33,7 +31,7 @@ from bot.github import AppCredentials, ClientOptions, GitHubApp  # noqa: E402
 from bot.service.recheck import recheck_window  # noqa: E402
 from bot.stdlib.facts import available_versions  # noqa: E402
 from bot.stdlib.loader import load_stdlib  # noqa: E402
-from tests.fakegithub import serve  # noqa: E402
+from bot.testing.fakegithub import serve  # noqa: E402
 
 
 def head_files(git_dir: Path) -> dict[str, bytes]:

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def synthetic(files: int, with_linkname: int) -> tuple[dict[str, str], dict[str, str]]:

@@ -32,13 +32,12 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
+from bot.testing.fakegithub import FakeGitHub, Pull, Repo  # noqa: E402
+from bot.testing.fakegithub import serve as serve_fake  # noqa: E402
+from bot.testing.redis_server import free_port, redis_server  # noqa: E402
 from bot.webhook.app import WEBHOOK_PATH  # noqa: E402
 from bot.webhook.signature import sign  # noqa: E402
-from tests.fakegithub import FakeGitHub, Pull, Repo  # noqa: E402
-from tests.fakegithub import serve as serve_fake  # noqa: E402
-from tests.redis_server import free_port, redis_server  # noqa: E402
 
 SECRET = "bench-secret"
 GO_MOD = "module example.com/widgets\n\ngo 1.23\n"

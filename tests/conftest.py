@@ -8,7 +8,7 @@ import pytest
 
 from bot.queue import open_queue
 from bot.queue.base import Queue
-from tests.fakegithub import FakeGitHub, serve
+from bot.testing.fakegithub import FakeGitHub, serve
 
 
 @pytest.fixture

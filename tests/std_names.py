@@ -24,7 +24,7 @@ import re
 import sys
 
 from bot.golang.source import read_file
-from tests import toolchains
+from bot.testing import toolchains
 
 OUT = toolchains.ROOT / "bot" / "stdlib" / "std_names.py"
 

@@ -29,10 +29,10 @@ import pytest
 from bot.queue.base import Queue
 from bot.queue.sqlite import SQLiteQueue
 from bot.settings import Settings
+from bot.testing.fakegithub import serve
+from bot.testing.redis_server import redis_process
 from bot.webhook.app import WEBHOOK_PATH, create_app
 from bot.webhook.signature import sign
-from tests.fakegithub import serve
-from tests.redis_server import redis_process
 from tests.test_e2e_review import GO_MOD, NEW_FILE, pull_request_event
 from tests.test_hardening import BotProcess, completed_runs, post
 

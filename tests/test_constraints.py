@@ -20,8 +20,8 @@ from bot.golang.constraints import (
     format_expr,
     parse_expr,
 )
+from bot.testing import toolchains
 from bot.versions import Config
-from tests import toolchains
 
 VERSIONS = (21, 23, 27)
 PLATFORMS = (

@@ -13,7 +13,7 @@ from bot.analyse.review import ReviewRequest, run_review
 from bot.golang.ports import all_port_names, port_names
 from bot.policy.config import parse_config
 from bot.stdlib.loader import load_stdlib
-from tests.toolchains import go_env, goroot
+from bot.testing.toolchains import go_env, goroot
 
 U = 'package p\n\nimport _ "unsafe"\n\n'
 GOMOD = "module example.com/m\n\ngo 1.21\n"

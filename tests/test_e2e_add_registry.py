@@ -11,8 +11,8 @@ import yaml
 
 from bot.policy.config import CONFIG_PATH, parse_config
 from bot.policy.edit import add_entries
+from bot.testing.fakegithub import FakeGitHub, Pull, Repo
 from tests import test_e2e_review as _e2e
-from tests.fakegithub import FakeGitHub, Pull, Repo
 from tests.test_e2e_more import check_run_event
 from tests.test_e2e_review import (
     NEW_FILE,

@@ -16,8 +16,8 @@ from bot.queue.worker import Worker
 from bot.service.review_job import make_handlers
 from bot.settings import Settings
 from bot.stdlib.loader import load_stdlib
+from bot.testing.fakegithub import FakeGitHub, Repo
 from bot.webhook.app import create_app
-from tests.fakegithub import FakeGitHub, Repo
 from tests.test_e2e_review import SECRET, Bot, pull_request_event
 from tests.test_window_change import GO_121, GO_123, PULLS, STABLE
 

@@ -14,8 +14,8 @@ from bot.github.gateway import ANNOTATIONS_PER_REQUEST
 from bot.queue import Queue
 from bot.queue.jobs import ReviewJob
 from bot.service.review_job import handle_review, make_handlers
+from bot.testing.fakegithub import FakeGitHub, Repo
 from tests import test_e2e_review as _e2e
-from tests.fakegithub import FakeGitHub, Repo
 from tests.test_e2e_review import (
     NEW_FILE,
     Bot,

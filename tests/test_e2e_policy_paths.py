@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.testing.fakegithub import FakeGitHub, Repo
 from tests import test_e2e_review as _e2e
-from tests.fakegithub import FakeGitHub, Repo
 from tests.test_e2e_review import Bot, pull_request_event, runs_for
 
 bot = _e2e.bot

@@ -20,9 +20,9 @@ from bot.queue import Queue
 from bot.queue.worker import Worker
 from bot.service.review_job import make_handlers
 from bot.stdlib.loader import WindowQuery, load_stdlib
+from bot.testing.fakegithub import FakeGitHub, Repo
 from bot.versions import DEFAULT_PLATFORMS
 from tests import test_e2e_review as _e2e
-from tests.fakegithub import FakeGitHub, Repo
 from tests.test_e2e_review import Bot, pull_request_event, runs_for
 
 github = _e2e.github

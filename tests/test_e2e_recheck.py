@@ -26,7 +26,7 @@ from bot.service.recheck import enqueue_rechecks, handle_recheck
 from bot.service.server import build_app
 from bot.settings import Settings
 from bot.stdlib.loader import load_stdlib
-from tests.fakegithub import FakeGitHub, Repo
+from bot.testing.fakegithub import FakeGitHub, Repo
 
 TOKEN = "admin-token-0123456789abcdef"
 GO_MOD = "module example.com/{name}\n\ngo 1.23\n"

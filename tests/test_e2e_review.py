@@ -16,9 +16,9 @@ from bot.report.fingerprint import extract_fingerprints
 from bot.service.review_job import CHECK_NAME, make_handlers
 from bot.service.server import build_app
 from bot.settings import Settings
+from bot.testing.fakegithub import FakeGitHub, Pull, Repo
 from bot.webhook.app import WEBHOOK_PATH, create_app
 from bot.webhook.signature import sign
-from tests.fakegithub import FakeGitHub, Pull, Repo
 
 SECRET = "e2e-secret"
 GO_MOD = "module example.com/widgets\n\ngo 1.23\n"

@@ -24,8 +24,8 @@ from bot.queue import Queue
 from bot.queue.worker import Worker
 from bot.service.review_job import make_handlers
 from bot.stdlib.loader import load_stdlib
+from bot.testing.fakegithub import FakeGitHub, Pull, Repo
 from tests import test_e2e_review as _e2e
-from tests.fakegithub import FakeGitHub, Pull, Repo
 from tests.test_e2e_review import GO_MOD, Bot, pull_request_event, runs_for
 
 github = _e2e.github  # gh and queue come from conftest

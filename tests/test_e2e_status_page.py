@@ -14,10 +14,10 @@ from bot.github import GitHubApp
 from bot.queue import open_queue
 from bot.service.server import build_app
 from bot.settings import Settings
+from bot.testing.fakegithub import FakeGitHub, Repo
 from bot.webhook.app import WEBHOOK_PATH
 from bot.webhook.signature import sign
 from tests import test_e2e_review as _e2e
-from tests.fakegithub import FakeGitHub, Repo
 from tests.test_e2e_review import NEW_FILE, SECRET, pull_request_event
 
 github = _e2e.github

@@ -82,7 +82,7 @@ async def test_symbol_page() -> None:
 @pytest.mark.toolchain
 @pytest.mark.parametrize("minor", [23, 27])
 def test_pullable_is_what_the_linker_does(minor: int, tmp_path: Path, window: Window) -> None:
-    from tests.toolchains import go_env
+    from bot.testing.toolchains import go_env
 
     cases = {"runtime.nanotime": "func() int64", "runtime.gcount": "func() int32"}
     if minor >= 26:

@@ -21,7 +21,7 @@ from bot.analyse.engine import Workspace, analyse
 from bot.analyse.result_uses import uses_results
 from bot.findings import Finding, Severity
 from bot.stdlib.facts import load_window
-from tests import toolchains
+from bot.testing import toolchains
 
 GO_MOD = "module example.com/m\n\ngo 1.21\n"
 

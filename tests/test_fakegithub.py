@@ -11,9 +11,9 @@ import httpx
 import jwt
 import pytest
 
-from tests.fakegithub import FakeGitHub, Pull, Repo
-from tests.fakegithub.diff import hunks, make_patch
-from tests.fakegithub.schemas import validation_errors
+from bot.testing.fakegithub import FakeGitHub, Pull, Repo
+from bot.testing.fakegithub.diff import hunks, make_patch
+from bot.testing.fakegithub.schemas import validation_errors
 
 BASE = "package a\n\n" + "".join(f"func F{i}() {{}}\n" for i in range(30))
 HEAD = BASE.replace("func F3() {}\n", "//go:linkname f3 runtime.f3\nfunc F3() {}\n").replace(

@@ -30,7 +30,7 @@ from bot.github import (
     WritePacer,
     graphql_url,
 )
-from tests.fakegithub import FakeGitHub, Repo, serve
+from bot.testing.fakegithub import FakeGitHub, Repo, serve
 
 GO_BASE = "package a\n\nfunc A() {}\n\nfunc B() {}\n"
 GO_HEAD = (

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.golang.gomod import GoMod, find_module_root, import_path, parse_gomod
-from tests import toolchains
+from bot.testing import toolchains
 
 PARSES: list[tuple[str, str, GoMod]] = [
     ("minimal", "module example.com/m\n\ngo 1.22\n", GoMod("example.com/m", 22, None)),

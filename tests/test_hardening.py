@@ -34,10 +34,10 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.testing.fakegithub import FakeGitHub, Pull, Repo, serve
+from bot.testing.redis_server import free_port, redis_server
 from bot.webhook.app import MAX_BODY_BYTES, WEBHOOK_PATH
 from bot.webhook.signature import sign
-from tests.fakegithub import FakeGitHub, Pull, Repo, serve
-from tests.redis_server import free_port, redis_server
 from tests.test_e2e_review import GO_MOD, NEW_FILE, comment_event, pull_request_event
 
 SECRET = "hardening-secret"

@@ -18,8 +18,8 @@ from bot.stdlib.layouts_gen import (
     run_program,
     write_layouts,
 )
+from bot.testing.toolchains import WHEELS, goroot
 from bot.versions import KNOWN_VERSIONS
-from tests.toolchains import WHEELS, goroot
 
 L = load_layouts(KNOWN_VERSIONS)
 

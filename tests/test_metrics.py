@@ -21,10 +21,10 @@ from bot.service.metrics import Metrics, delivery_outcome
 from bot.service.review_job import make_handlers
 from bot.service.server import build_app
 from bot.settings import Settings
+from bot.testing.fakegithub import FakeGitHub, Repo
 from bot.webhook.app import WEBHOOK_PATH
 from bot.webhook.logs import configure_logging
 from bot.webhook.signature import sign
-from tests.fakegithub import FakeGitHub, Repo
 from tests.test_e2e_review import GO_MOD, NEW_FILE, pull_request_event
 
 SECRET = "metrics-secret"

@@ -18,7 +18,7 @@ import pytest
 from bot.analyse.engine import Workspace, analyse
 from bot.findings import Finding, Severity
 from bot.stdlib.facts import load_window
-from tests import toolchains
+from bot.testing import toolchains
 
 GO_MOD = "module example.com/m\n\ngo 1.21\n"
 

@@ -38,7 +38,7 @@ from bot.analyse.engine import Workspace, analyse
 from bot.findings import Finding, Severity
 from bot.golang.source import GoFile, read_file
 from bot.rules import family
-from tests import toolchains
+from bot.testing import toolchains
 
 COMPILE_RULES = family("compile")
 PARSE_STAGE = frozenset({"misplaced-directive", "malformed-directive"})

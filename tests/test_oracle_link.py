@@ -41,7 +41,7 @@ import pytest
 from bot.analyse.engine import Workspace, analyse
 from bot.findings import Severity
 from bot.stdlib.facts import Window, load_window
-from tests import toolchains
+from bot.testing import toolchains
 from tests.oracle_cases import MATRIX, PLATFORM, Case, generate
 
 LINK_RULES = ("invalid-reference", "undefined-target", "duplicate-definition")

@@ -38,7 +38,7 @@ from bot.analyse.engine import Workspace, analyse
 from bot.findings import Finding, Severity
 from bot.rules import family
 from bot.stdlib.facts import load_window
-from tests import toolchains
+from bot.testing import toolchains
 
 U = 'import _ "unsafe"\n'
 MAIN = "package main\n\n"

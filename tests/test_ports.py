@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.golang.ports import all_port_names, exists, from_dist_list_json, port_names, ports
+from bot.testing.toolchains import go_env, goroot
 from bot.versions import KNOWN_VERSIONS
-from tests.toolchains import go_env, goroot
 
 
 def _dist_list(minor: int, tmp_path: Path) -> str:

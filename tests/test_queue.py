@@ -20,7 +20,7 @@ from bot.queue.base import LEASE_EXPIRED, WORKER_DIED
 from bot.queue.memory import MemoryQueue
 from bot.queue.sqlite import SQLiteQueue
 from bot.queue.worker import TransientError, Worker, superseded
-from tests.redis_server import redis_server
+from bot.testing.redis_server import redis_server
 
 Opener = Callable[[], Queue]
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ import pytest
 from bot.github import AppCredentials, ClientOptions, GitHubApp, RetryPolicy
 from bot.queue import Queue, open_queue
 from bot.service.recovery import Recovery
-from tests.fakegithub import FakeGitHub
-from tests.redis_server import redis_server
+from bot.testing.fakegithub import FakeGitHub
+from bot.testing.redis_server import redis_server
 
 ATTEMPTS = "/attempts"
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.stdlib.facts import REGISTRY
-from tests.toolchains import CACHE, WHEELS, goroot
+from bot.testing.toolchains import CACHE, WHEELS, goroot
 
 
 def without(minor: int, into: Path) -> Path:

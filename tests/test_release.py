@@ -19,7 +19,7 @@ from bot.service.recheck import InstallationPacer
 from bot.settings import SettingsError, load_settings
 from bot.setup.manifest import fill_manifest, load_manifest
 from bot.stdlib.loader import load_stdlib
-from tests.fakegithub import FakeGitHub
+from bot.testing.fakegithub import FakeGitHub
 
 SOURCE = b"""package a
 

@@ -15,9 +15,9 @@ import structlog
 from bot.github import AppCredentials, ClientOptions, GitHubApp, RetryPolicy
 from bot.queue import Queue
 from bot.service.metrics import Metrics
+from bot.testing.fakegithub import FakeGitHub, Repo
 from bot.webhook.app import WEBHOOK_PATH
 from bot.webhook.logs import REDACTED, configure_logging
-from tests.fakegithub import FakeGitHub, Repo
 from tests.test_e2e_review import (
     GO_MOD,
     NEW_FILE,

@@ -33,9 +33,9 @@ from bot.setup import (
     write_credentials,
 )
 from bot.setup.envfile import quote_value
-from tests.fakegithub import FakeGitHub
-from tests.fakegithub.auth import AppKeys
-from tests.fakegithub.routes_manifest import manifest_flow
+from bot.testing.fakegithub import FakeGitHub
+from bot.testing.fakegithub.auth import AppKeys
+from bot.testing.fakegithub.routes_manifest import manifest_flow
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUP_ENV = ("PUBLIC_URL", "GITHUB_WEB_URL", "ADD_REGISTRY_BUTTON", "SETUP_OVERWRITE_ENV")

@@ -22,8 +22,8 @@ import uvicorn
 from bot.queue import open_queue
 from bot.service.server import build_app
 from bot.settings import load_settings, read_env_file
-from tests.fakegithub import FakeGitHub
-from tests.fakegithub.routes_manifest import manifest_flow
+from bot.testing.fakegithub import FakeGitHub
+from bot.testing.fakegithub.routes_manifest import manifest_flow
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

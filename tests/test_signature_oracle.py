@@ -26,7 +26,7 @@ import pytest
 from bot.analyse.engine import Workspace, analyse
 from bot.findings import Finding, Severity
 from bot.stdlib.facts import load_window
-from tests import toolchains
+from bot.testing import toolchains
 
 RTYPE = """
 type rtype struct {

@@ -15,7 +15,7 @@ from bot.stdlib import codec, facts
 from bot.stdlib.facts import MANIFEST, load_window, read_manifest, registry_dir
 from bot.stdlib.generate import build_registry, generate
 from bot.stdlib.loader import load_stdlib
-from tests.toolchains import WHEELS, goroot
+from bot.testing.toolchains import WHEELS, goroot
 
 LINUX = frozenset(("linux/amd64", "linux/arm64"))
 ALL4 = frozenset(("darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64"))

@@ -22,7 +22,7 @@ import pytest
 from bot.analyse.engine import Workspace, analyse
 from bot.findings import Severity
 from bot.stdlib.facts import load_window
-from tests import toolchains
+from bot.testing import toolchains
 from tests.oracle_cases import MATRIX
 
 W = load_window(MATRIX)

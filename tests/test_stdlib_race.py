@@ -20,7 +20,7 @@ from bot.analyse.engine import Workspace, analyse
 from bot.findings import Severity
 from bot.stdlib.facts import load_window
 from bot.stdlib.sanitizers import constraint, required_sanitizer
-from tests import toolchains
+from bot.testing import toolchains
 from tests.oracle_cases import MATRIX
 
 W = load_window(MATRIX)

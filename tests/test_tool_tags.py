@@ -10,7 +10,8 @@ import pytest
 from bot.golang.constraints import tool_tags as table_tags
 from bot.golang.tool_tags import TOOL_TAGS
 from bot.stdlib.std_names import CGO_DATA_VARS, UNQUALIFIED_NAMES
-from tests import std_names, toolchains
+from bot.testing import toolchains
+from tests import std_names
 from tests import tool_tags as measured
 
 SAMPLE_PORTS = ("linux/amd64", "darwin/arm64", "linux/386", "js/wasm", "windows/arm64")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import toolchains
+from bot.testing import toolchains
 
 
 def test_concurrent_goroot_calls_unpack_once(

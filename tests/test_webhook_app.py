@@ -337,7 +337,7 @@ async def test_healthz_reports_an_unusable_private_key(client: httpx.AsyncClient
 
 
 async def test_healthz_with_a_usable_private_key() -> None:
-    from tests.fakegithub import FakeGitHub
+    from bot.testing.fakegithub import FakeGitHub
 
     settings = Settings(app_id=1, private_key=FakeGitHub().private_key, webhook_secret=SECRET)
     app = create_app(settings, FakeQueue())

@@ -28,7 +28,7 @@ from bot.golang.gomod import parse_gomod
 from bot.policy.config import parse_policy
 from bot.publish.checkrun import render_check_run
 from bot.stdlib.loader import load_stdlib
-from tests.toolchains import go_env
+from bot.testing.toolchains import go_env
 
 GO_121 = "module example.com/w\n\ngo 1.21\n"
 GO_123 = "module example.com/w\n\ngo 1.23\n"

@@ -23,7 +23,7 @@ from bot.service.worker_process import Relay, RelayedMetrics, RelayedRecent, app
 from bot.settings import Settings
 from bot.setup.status import RecentReviews, ReviewRecord
 from bot.stdlib.loader import load_stdlib
-from tests.fakegithub import FakeGitHub, Repo, serve
+from bot.testing.fakegithub import FakeGitHub, Repo, serve
 from tests.test_e2e_review import GO_MOD, NEW_FILE, pull_request_event
 from tests.test_hardening import BotProcess, completed_runs, post, wait_for
 

@@ -14,7 +14,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests import toolchains
+from bot.testing import toolchains
 
 OUT = toolchains.ROOT / "bot" / "golang" / "tool_tags.py"
 

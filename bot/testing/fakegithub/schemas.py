@@ -1,4 +1,4 @@
-"""Validate write bodies against GitHub's own request schemas (tests/data/openapi)."""
+"""Validate write bodies against GitHub's own request schemas (bot/testing/fakegithub/openapi)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-_FILE = Path(__file__).parent.parent / "data" / "openapi" / "request_bodies.json"
+_FILE = Path(__file__).parent / "openapi" / "request_bodies.json"
 
 
 def _strict(schema: Any) -> Any:

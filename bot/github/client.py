@@ -12,7 +12,7 @@ from githubkit.cache import MemCacheStrategy
 
 from .app_gateway import AppGateway
 from .gateway import RepoGateway
-from .pacing import Clock, Sleep, WritePacer
+from .pacing import Clock, Pacer, PacerFactory, Sleep, WritePacer
 from .retry import RetryPolicy
 from .transport import MetricHook, RateLimitHook, Requester
 
@@ -44,7 +44,10 @@ class AppCredentials:
 
 @dataclass(frozen=True)
 class ClientOptions:
-    """Retry policy, write pacing (seconds between writes per installation; 0: off), timeout."""
+    """Retry policy, write pacing (seconds between writes per installation; 0: off), timeout.
+
+    `pacers` builds each installation's pacer; by default each process paces its own writes.
+    """
 
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     write_interval: float = 1.0
@@ -54,6 +57,7 @@ class ClientOptions:
     on_rate_limit: RateLimitHook | None = None
     sleep: Sleep = asyncio.sleep
     clock: Clock | None = None
+    pacers: PacerFactory | None = None
 
 
 class SharedTransport(httpx.AsyncBaseTransport):
@@ -105,13 +109,19 @@ class GitHubApp:
             auto_retry=False,
         )
 
-    def _requester(self, github: GitHub[Any], interval: float) -> Requester:
+    def _pacer(self, installation_id: int | None, interval: float) -> Pacer:
         opts = self.options
-        pacer = (
-            WritePacer(interval, clock=opts.clock, sleep=opts.sleep)
-            if opts.clock is not None
-            else WritePacer(interval, sleep=opts.sleep)
-        )
+        if opts.pacers is not None and installation_id is not None and interval > 0:
+            return opts.pacers(installation_id, interval)
+        if opts.clock is not None:
+            return WritePacer(interval, clock=opts.clock, sleep=opts.sleep)
+        return WritePacer(interval, sleep=opts.sleep)
+
+    def _requester(
+        self, github: GitHub[Any], interval: float, installation_id: int | None = None
+    ) -> Requester:
+        opts = self.options
+        pacer = self._pacer(installation_id, interval)
         return Requester(
             github,
             graphql_url=self.credentials.graphql_url,
@@ -136,7 +146,7 @@ class GitHubApp:
                 self.credentials.app_id, self.credentials.private_key, installation_id
             )
             self._installations[installation_id] = self._requester(
-                self._github(auth), self.options.write_interval
+                self._github(auth), self.options.write_interval, installation_id
             )
         return self._installations[installation_id]
 

@@ -5,9 +5,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class Pacer(Protocol):
+    """Something that spaces out writes: `wait()` returns when the next one may go out."""
+
+    async def wait(self) -> None: ...
+
+
+#: Builds the pacer of one installation's writes from (installation id, interval).
+PacerFactory = Callable[[int, float], Pacer]
 
 
 class WritePacer:

@@ -15,7 +15,7 @@ from githubkit.exception import (
 )
 
 from .errors import GitHubError, GraphQLError, NetworkError, RateLimited, from_response
-from .pacing import WritePacer
+from .pacing import Pacer
 from .retry import RetryPolicy
 
 MetricHook = Callable[[str, int], None]
@@ -48,7 +48,7 @@ class Requester:
         *,
         graphql_url: str,
         retry: RetryPolicy,
-        pacer: WritePacer,
+        pacer: Pacer,
         on_request: MetricHook | None = None,
         sleep: Sleep = asyncio.sleep,
         on_rate_limit: RateLimitHook | None = None,

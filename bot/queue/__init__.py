@@ -6,7 +6,11 @@ from urllib.parse import urlsplit
 
 from bot.queue.base import DeadLetter, Leased, Queue
 
-__all__ = ["DeadLetter", "Leased", "Queue", "open_queue"]
+__all__ = ["REDIS_SCHEMES", "DeadLetter", "Leased", "Queue", "open_queue"]
+
+
+#: URL schemes of a Redis server (the queue, and the write pacing replicas share).
+REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
 def open_queue(url: str) -> Queue:
@@ -19,7 +23,7 @@ def open_queue(url: str) -> Queue:
         from bot.queue.sqlite import SQLiteQueue
 
         return SQLiteQueue(path)
-    if scheme in ("redis", "rediss", "unix"):
+    if scheme in REDIS_SCHEMES:
         from bot.queue.redis import RedisQueue
 
         return RedisQueue(url)

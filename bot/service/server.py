@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Literal
+from urllib.parse import urlsplit
 
 import structlog
 import uvicorn
@@ -24,7 +25,8 @@ from starlette.routing import Route
 from bot.analyse.review import StdlibLoader
 from bot.github import AppCredentials, GitHubApp
 from bot.github.app_gateway import AppInfo
-from bot.queue import Queue, open_queue
+from bot.github.pacing import PacerFactory
+from bot.queue import REDIS_SCHEMES, Queue, open_queue
 from bot.queue.worker import Worker
 from bot.service.admin import admin_routes
 from bot.service.metrics import DeliveryMetrics, Metrics, job_context
@@ -64,8 +66,20 @@ def github_app(settings: Settings, metrics: Metrics | None = None) -> GitHubApp:
     assert settings.app_id is not None and settings.private_key is not None
     credentials = AppCredentials(settings.app_id, settings.private_key, settings.github_api_url)
     metrics = metrics or Metrics()
-    options = metrics.client_options(write_interval=settings.github_write_interval)
+    options = metrics.client_options(
+        write_interval=settings.github_write_interval, pacers=shared_write_pacers(settings)
+    )
     return GitHubApp(credentials, options)
+
+
+def shared_write_pacers(settings: Settings) -> PacerFactory | None:
+    """On a Redis queue, replicas pace each installation's writes together; else ``None``
+    (each process paces its own, and the embedded queue has one process)."""
+    if urlsplit(settings.queue_url).scheme not in REDIS_SCHEMES:
+        return None
+    from bot.github.shared_pacing import shared_pacers
+
+    return shared_pacers(settings.queue_url)
 
 
 def build_app(

@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.analyse.engine import Workspace, analyse
+from bot.golang import header
 from bot.golang.source import read_file
 
 VALID = b"""\
@@ -100,3 +101,46 @@ def test_garbage_in_a_later_body_spares_earlier_directives(garbage: bytes) -> No
 def test_binary_garbage_appended_at_the_end(garbage: bytes) -> None:
     f = read_file("a.go", VALID + b"\nfunc tail() {\n" + garbage)
     assert [(d.line, d.local) for d in f.directives if d.line <= 17] == PREFIX_DIRECTIVES
+
+
+_HEADER_PIECES = st.sampled_from(
+    [
+        b"// Copyright 2024 The Go Authors.\n",
+        b"//go:build linux && !race\n",
+        b"// +build linux\n",
+        b"\n",
+        b"  \t\n",
+        b"\r\n",
+        b"/* block */\n",
+        b"/*\n spanning\n*/ ",
+        b"\xa0\n",
+        b"\xc2\xa0// nbsp\n",
+        b"package p\n",
+        b"package  main // trailing\n",
+        b"package\tx /* c */\n",
+        b'import "C"\n',
+        b"func f() {}\n",
+        b"\t// indented comment\n",
+        b"\x0b\x0c\n",
+        b"//",
+        b"package",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_HEADER_PIECES, max_size=8), st.binary(max_size=8))
+def test_first_code_fast_path_agrees_with_line_by_line(pieces: list[bytes], tail: bytes) -> None:
+    """The one-regex path of ``first_code`` answers exactly as the line-by-line reading."""
+    source = b"".join(pieces) + tail
+    assert header.first_code(source) == header._first_code_slowly(source)
+
+
+def test_first_code_fast_path_at_the_64k_limit() -> None:
+    for source in (
+        b"//x\n" * 16384 + b"package p\n",
+        b"//x\n" * 16383 + b"package p\n",
+        b"\n" * 65535 + b"package p",
+        b"//" + b"x" * 70000 + b"\npackage p\n",
+    ):
+        assert header.first_code(source) == header._first_code_slowly(source)

@@ -48,9 +48,30 @@ class Clause:
     name: str | None
 
 
+#: The common header in one match: blank lines and ``//`` comment lines (ASCII spacing only),
+#: then the first line that starts otherwise. Anything else (``/*``, other spaces, no line
+#: of code within the limit) is read line by line by ``_first_code_slowly``.
+_PLAIN_HEADER = re.compile(rb"(?:[ \t\r\f\v]*(?://[^\n]*)?\n)*[ \t\r\f\v]*")
+_PLAIN_START = re.compile(rb"[A-Za-z0-9_]")
+
+
 def first_code(source: bytes) -> Clause | None:
     """The file's first line of code after comments and blank lines; None when there is none
     in the first 64 KiB."""
+    limit = min(len(source), _LIMIT)
+    m = _PLAIN_HEADER.match(source, 0, limit)
+    start = m.end() if m is not None else 0
+    if m is None or start >= limit or not _PLAIN_START.match(source, start, limit):
+        return _first_code_slowly(source)
+    nl = source.find(b"\n", start, limit)
+    nl = limit if nl < 0 else nl
+    code = source[start:nl].decode("latin-1").strip(SPACE)
+    clause = _CLAUSE.match(code)
+    number = source.count(b"\n", 0, start) + 1
+    return Clause(number, min(nl + 1, len(source)), clause.group(1) if clause else None)
+
+
+def _first_code_slowly(source: bytes) -> Clause | None:
     in_block = False
     pos, limit, number = 0, min(len(source), _LIMIT), 0
     while pos < limit:  # line by line, lazily: the clause is usually within the first lines

@@ -737,3 +737,43 @@ async def test_redis_orphaned_lock_is_taken_over(redis_url: str) -> None:
         assert not await queue.redis.exists(running)
     finally:
         await queue.close()
+
+
+async def test_sqlite_only_enqueue_waits_for_an_fsync(tmp_path: Path) -> None:
+    """A stored job commits with synchronous=FULL (the 202 promises it survives power loss);
+    the worker's lease, renew, fail and complete commit with NORMAL, so they never hold the
+    write lock across an fsync that an acknowledgement would wait behind."""
+    queue = SQLiteQueue(tmp_path / "queue.db")
+    statements: list[str] = []
+    try:
+        await queue._run(lambda db: db.set_trace_callback(statements.append))
+        await queue.enqueue({"n": 1}, dedup_id="a")
+        job = await queue.lease(lease_seconds=30)
+        assert job is not None
+        await queue.renew(job, lease_seconds=30)
+        await queue.fail(job, "boom", retry_in=0)
+        job = await queue.lease(lease_seconds=30)
+        assert job is not None
+        await queue.complete(job)
+    finally:
+        await queue.close()
+    mode, modes = "", {}
+    for sql in statements:
+        if sql.startswith("PRAGMA synchronous="):
+            mode = sql.removeprefix("PRAGMA synchronous=")
+        for verb in (
+            "INSERT INTO jobs",
+            "SET leased = 1",
+            "SET due_at",
+            "SET leased = 0",
+            "DELETE FROM jobs WHERE id",
+        ):
+            if verb in sql:
+                modes.setdefault(verb, set()).add(mode)
+    assert modes == {
+        "INSERT INTO jobs": {"FULL"},
+        "SET leased = 1": {"NORMAL"},
+        "SET due_at": {"NORMAL"},
+        "SET leased = 0": {"NORMAL"},
+        "DELETE FROM jobs WHERE id": {"NORMAL"},
+    }

@@ -7,6 +7,7 @@ Go 1 (``23`` is Go 1.23); ``go1.N`` build tags mean "the toolchain is 1.N or new
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 #: Go minor versions the bot has standard-library facts for, oldest first.
 KNOWN_VERSIONS: tuple[int, ...] = (21, 22, 23, 24, 25, 26, 27)
@@ -55,6 +56,7 @@ def go_span(versions: Iterable[int | str]) -> str:
     return f"Go {text}" if text else "all Go versions"
 
 
+@lru_cache(maxsize=1024)
 def parse_version(text: str) -> int:
     """``1.23``, ``go1.23``, ``1.23.4`` → 23."""
     t = text.strip().removeprefix("go")

@@ -635,13 +635,18 @@ def _expr_settings(
         return tuple((c, ()) for c in itertools.product(versions, platforms))
     tags = _sorted_tags(x)
     out: list[tuple[Config, tuple[str, ...]]] = []
+    # The answer depends only on the tags' values, which most configurations share.
+    answers: dict[tuple[bool | None, ...], tuple[str, ...] | None] = {}
     for platform in platforms:
         goos, _, goarch = platform.partition("/")
         for minor in versions:
-            values = {t: _plain_value(t, minor, goos, goarch) for t in tags}
-            fixed = {t: v for t, v in values.items() if v is not None}
-            free = [t for t, v in values.items() if v is None]
-            settings = _fewest_settings(x, fixed, free)
+            key = tuple(_plain_value(t, minor, goos, goarch) for t in tags)
+            if key in answers:
+                settings = answers[key]
+            else:
+                fixed = {t: v for t, v in zip(tags, key, strict=True) if v is not None}
+                free = [t for t, v in zip(tags, key, strict=True) if v is None]
+                settings = answers[key] = _fewest_settings(x, fixed, free)
             if settings is not None:
                 out.append(((minor, platform), settings))
     return tuple(out)

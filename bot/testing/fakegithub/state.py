@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,6 +158,7 @@ class LoggedRequest:
     json: Any
     route: str
     status: int = 0
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 class FakeGitHub:

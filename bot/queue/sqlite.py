@@ -1,13 +1,9 @@
 """The embedded default: one SQLite file, safe to share between processes.
 
-Durability: WAL journal; ``enqueue`` commits with ``synchronous=FULL``, so a stored job
-survives not only the process being killed but also power loss (NORMAL in WAL mode may lose
-the last commits on power loss, and the webhook has already answered 202 by then). The
-worker's own writes (lease, renew, complete, fail, the sweeps) commit with NORMAL: no fsync
-while they hold the write lock, so an acknowledgement never waits behind one. They are made
-durable by the next FULL commit's fsync of the same WAL; a power loss before it can roll one
-back, which re-runs a job (the published guard keeps it from posting twice) and never loses
-one. Both survive the process being killed.
+Durability: WAL journal with ``synchronous=FULL``, so a committed ``enqueue`` survives not
+only the process being killed but also power loss (NORMAL in WAL mode may lose the last
+commits on power loss, and the webhook has already answered 202 by then). The cost is one
+fsync per write, which webhook rates never notice.
 
 Group commit: ``enqueue`` calls that arrive while a transaction is being written wait and are
 stored together in the next one (one ``BEGIN IMMEDIATE`` … ``COMMIT``, one fsync), each job in
@@ -281,7 +277,7 @@ class SQLiteQueue:
     def _store_group(self, db: sqlite3.Connection, group: list[_Pending]) -> list[bool | Exception]:
         now = time.time()
         results: list[bool | Exception] = []
-        with _transaction(db, durable=True):
+        with _transaction(db):
             if now - self._pruned > 3600:
                 self._prune(db, now - self._dedup_seconds)
                 self._pruned = now
@@ -504,20 +500,13 @@ def _generation(db: sqlite3.Connection, key: str) -> int:
     return 0 if row is None else int(row[0])
 
 
-_FULL = "PRAGMA synchronous=FULL"
-_NORMAL = "PRAGMA synchronous=NORMAL"
-
-
 class _transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on error; ``durable`` commits with an
-    fsync (``synchronous=FULL``), the others with NORMAL (see the module's docstring)."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on error."""
 
-    def __init__(self, db: sqlite3.Connection, *, durable: bool = False) -> None:
+    def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-        self.durable = durable
 
     def __enter__(self) -> None:
-        self.db.execute(_FULL if self.durable else _NORMAL)
         self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *_: object) -> None:

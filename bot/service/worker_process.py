@@ -133,20 +133,9 @@ def _die_with(parent_pid: int) -> None:
         os._exit(0)
 
 
-WORKER_NICENESS = 10
-"""How much lower the worker's CPU priority is than the App's: on a busy machine a review's
-parsing and analysis give way to the 202s, and take the CPU when the webhook is idle."""
-
-
-def _yield_to_acknowledgements() -> None:
-    with contextlib.suppress(OSError):
-        os.nice(WORKER_NICENESS)
-
-
 def child_main(settings: Settings, conn: Connection, parent_pid: int, poll_interval: float) -> None:
     """The worker process: run the queue worker until SIGTERM, then finish the jobs in hand."""
     _die_with(parent_pid)
-    _yield_to_acknowledgements()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops us gracefully
     from bot.webhook.logs import configure_logging
 

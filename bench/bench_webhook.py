@@ -5,7 +5,8 @@ for ``--duration`` s, from an asyncio client with keep-alive connections in a se
 process; see ``Connections`` for why not httpx):
 
 1. a bare Starlette endpoint under uvicorn that only answers 202 (the floor), and
-2. ``linkname-bot serve`` (real uvicorn, SQLite queue with ``synchronous=FULL``, worker and
+2. ``linkname-bot serve`` (real uvicorn, SQLite queue with ``synchronous=FULL`` or, with
+   ``--queue redis``, a redis-server with ``appendfsync always``; worker and
    JSON logs on) receiving signed ``pull_request.opened`` deliveries, each a new job.
 
 It prints p50/p99/max of both, the ratio, the goal (p99 ≤ 2× bare and ≤ 25 ms) and the
@@ -15,6 +16,7 @@ failures besides the enqueues, but no review CPU competes with the webhook.
 
     python bench/bench_webhook.py                      # 200 req/s for 5 s, 5 runs (make bench)
     python bench/bench_webhook.py --duration 20        # issue 16's goal: five 20 s runs
+    python bench/bench_webhook.py --duration 20 --queue redis   # the same on Redis
 
 Each run measures the bare endpoint and the bot back to back; all runs are printed, and the
 goal holds only if it holds in every run. Exit status 1 when it is missed.
@@ -299,6 +301,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured requests first")
     parser.add_argument("--runs", type=int, default=5, help="consecutive runs (all printed)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--queue",
+        choices=("sqlite", "redis"),
+        default="sqlite",
+        help="the bot's queue: SQLite (synchronous=FULL) or a redis-server started here"
+        " (appendonly, appendfsync always, as deploy/ requires)",
+    )
     parser.add_argument("--load-gen", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -312,7 +321,7 @@ def main() -> None:
     results = []
     print(
         f"webhook ack latency: {args.rate:g} req/s for {args.duration:g} s on loopback,"
-        f" {args.runs} runs"
+        f" {args.runs} runs, {args.queue} queue"
     )
     for run in range(1, args.runs + 1):
         bare, bot = one_run(args)
@@ -341,7 +350,16 @@ def main() -> None:
 
 
 def one_run(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
-    with tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp,
+        contextlib.ExitStack() as stack,
+    ):
+        if args.queue == "redis":
+            from bot.testing.redis_server import redis_server
+
+            queue_url = stack.enter_context(redis_server(Path(tmp), appendfsync="always"))
+        else:
+            queue_url = f"sqlite:///{tmp}/queue.db"
         base_env = {"PATH": os.environ.get("PATH", ""), "HOME": tmp, "DATA_DIR": tmp}
         port = free_port()
         bare = measure([sys.executable, __file__, "--bare", str(port)], base_env, port, args)
@@ -352,7 +370,7 @@ def one_run(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
             "PRIVATE_KEY": private_key_pem(),
             "WEBHOOK_SECRET": SECRET,
             "GITHUB_API_URL": f"http://127.0.0.1:{free_port()}",  # closed: calls fail fast
-            "QUEUE_URL": f"sqlite:///{tmp}/queue.db",
+            "QUEUE_URL": queue_url,
             "LOG_LEVEL": "INFO",
             "RECOVERY_INTERVAL": "0",
         }

@@ -222,14 +222,22 @@ class RedisQueue:
             job = Job("review", kwargs=kwargs, key=dedup_id, timeout=0, ttl=-1, retries=0)
             if await self.saq.enqueue(job) is None:
                 return False  # a job with this dedup id is still in the queue
+            pointer = job.id
+        else:
+            pointer = None
+        # The bookkeeping after the job is stored goes in one MULTI/EXEC (one round trip, one
+        # append-only write), the dedup mark last as before.
+        async with self._pipeline() as pipe:
             if coalesce_key is not None:
-                pointer = self._ns(f"coalesce:{coalesce_key}")
-                await self.redis.set(pointer, job.id, ex=self._dedup_seconds)
-        if coalesce_key is not None:
-            await self._raise_latest(
-                keys=[self._ns(f"latest:{coalesce_key}")], args=[generation, self._dedup_seconds]
-            )
-        await self.redis.set(dedup, 1, ex=self._dedup_seconds)
+                if pointer is not None:
+                    pipe.set(self._ns(f"coalesce:{coalesce_key}"), pointer, ex=self._dedup_seconds)
+                await self._raise_latest(
+                    keys=[self._ns(f"latest:{coalesce_key}")],
+                    args=[generation, self._dedup_seconds],
+                    client=pipe,
+                )
+            pipe.set(dedup, 1, ex=self._dedup_seconds)
+            await pipe.execute()
         return True
 
     async def _replace_waiting(self, key: str, kwargs: dict[str, Any]) -> bool:

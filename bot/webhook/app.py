@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import structlog
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -205,8 +206,12 @@ class WebhookEndpoint:
         if queued == 0:
             log.info("webhook duplicate", status=200, queued=0)
             return JSONResponse({"queued": 0, "duplicate": True})
-        log.info("webhook queued", status=202, queued=queued, jobs=[job.kind for job in result])
-        return JSONResponse({"queued": queued}, status_code=202)
+        # Logged once the 202 is sent: the line costs as much as the signature check and the
+        # JSON parse together, and GitHub need not wait for it.
+        logged = BackgroundTask(
+            log.info, "webhook queued", status=202, queued=queued, jobs=[job.kind for job in result]
+        )
+        return JSONResponse({"queued": queued}, status_code=202, background=logged)
 
     async def _enqueue(self, delivery_id: str, jobs: list[Job]) -> int:
         """Store every job; the count of new ones (the queue drops ids it has seen)."""

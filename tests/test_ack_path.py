@@ -1,13 +1,16 @@
-"""The acknowledgement path: group commit in SQLite, shedding with 503 under back-pressure."""
+"""The acknowledgement path: group commit in SQLite, its write lock, shedding with 503 under
+back-pressure."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.queue.sqlite import SQLiteQueue
 from bot.settings import Settings
@@ -112,3 +115,31 @@ async def test_back_pressure_sheds_with_503_at_once() -> None:
         assert [r.status_code for r in await asyncio.gather(*waiting)] == [202, 202]
         assert len(queue.stored) == 2
         assert (await post(4)).status_code == 202  # the pressure is gone
+
+
+# -- the SQLite write lock and a closed queue -----------------------------------------------
+
+
+async def test_enqueue_waits_for_another_writer_then_stores(tmp_path: Path) -> None:
+    queue = SQLiteQueue(tmp_path / "q.db")
+    try:
+        assert await queue.enqueue({"n": 0}, dedup_id="warm")
+        other = sqlite3.connect(tmp_path / "q.db", isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")  # another process's transaction holds the write lock
+        stored = asyncio.create_task(queue.enqueue({"n": 1}, dedup_id="d1"))
+        await asyncio.sleep(0.2)
+        assert not stored.done()  # waiting for the lock, not failing
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(stored, 5)
+        assert await queue.depth() == 2
+        other.close()
+    finally:
+        await queue.close()
+
+
+async def test_enqueue_on_a_closed_queue_raises(tmp_path: Path) -> None:
+    queue = SQLiteQueue(tmp_path / "q.db")
+    assert await queue.enqueue({"n": 0}, dedup_id="d0")
+    await queue.close()
+    with pytest.raises(RuntimeError):
+        await asyncio.wait_for(queue.enqueue({"n": 1}, dedup_id="d1"), 5)

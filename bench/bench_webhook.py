@@ -17,6 +17,7 @@ failures besides the enqueues, but no review CPU competes with the webhook.
     python bench/bench_webhook.py                      # 200 req/s for 5 s, 5 runs (make bench)
     python bench/bench_webhook.py --duration 20        # issue 16's goal: five 20 s runs
     python bench/bench_webhook.py --duration 20 --queue redis   # the same on Redis
+    PYTHONPATH=../base python bench/bench_webhook.py           # another checkout's bot, A/B
 
 Each run measures the bare endpoint and the bot back to back; all runs are printed, and the
 goal holds only if it holds in every run. Exit status 1 when it is missed.
@@ -361,6 +362,8 @@ def one_run(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
         else:
             queue_url = f"sqlite:///{tmp}/queue.db"
         base_env = {"PATH": os.environ.get("PATH", ""), "HOME": tmp, "DATA_DIR": tmp}
+        if pythonpath := os.environ.get("PYTHONPATH"):  # A/B: another checkout's bot/
+            base_env["PYTHONPATH"] = pythonpath
         port = free_port()
         bare = measure([sys.executable, __file__, "--bare", str(port)], base_env, port, args)
         port = free_port()

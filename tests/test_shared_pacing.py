@@ -1,4 +1,5 @@
-"""Write pacing shared through Redis: two processes' writes to one installation stay spaced.
+"""Pacing shared through Redis: two processes' writes to one installation stay spaced, and so
+do the starts of its re-checks.
 
 Each "replica" here has its own Redis client (its own connections), as two processes would.
 """
@@ -10,15 +11,21 @@ import itertools
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
 from bot.github import GitHubApp
 from bot.github.pacing import Pacer, WritePacer
-from bot.github.shared_pacing import SharedWritePacer, shared_pacers
+from bot.github.shared_pacing import RECHECK_PREFIX, SharedWritePacer, shared_pacers
+from bot.queue.memory import MemoryQueue
+from bot.service import server
+from bot.service.metrics import Metrics
+from bot.service.recheck import InstallationPacer
 from bot.service.server import github_app, shared_write_pacers
 from bot.settings import Settings
+from bot.setup.status import RecentReviews
 from bot.testing.redis_server import free_port, redis_server
 
 pytestmark = pytest.mark.redis
@@ -122,3 +129,73 @@ async def test_factory_shares_one_connection_pool(redis_url: str) -> None:
     assert a.redis is b.redis
     await a.wait()
     await a.redis.aclose()
+
+
+# -- re-check starts (RECHECK_INTERVAL) -------------------------------------------------------
+
+
+async def test_two_replicas_space_one_installations_rechecks(redis_url: str) -> None:
+    factories = [shared_pacers(redis_url, prefix=RECHECK_PREFIX) for _ in range(2)]
+    replicas = [InstallationPacer(INTERVAL, pacers=f) for f in factories]
+    try:
+        cleaner = Redis.from_url(redis_url)
+        await cleaner.delete(f"{RECHECK_PREFIX}11")
+        await cleaner.aclose()
+        times: list[float] = []
+
+        async def starts(pacer: InstallationPacer) -> None:
+            for _ in range(3):
+                await pacer.wait(11)
+                times.append(time.monotonic())
+
+        await asyncio.gather(*(starts(p) for p in replicas))
+    finally:
+        for factory in factories:
+            pacer = factory(0, INTERVAL)
+            assert isinstance(pacer, SharedWritePacer)
+            await pacer.redis.aclose()
+    assert min(gaps(sorted(times))) >= INTERVAL - 0.02, gaps(sorted(times))
+
+
+async def test_recheck_slots_are_apart_from_write_slots(redis_url: str) -> None:
+    factory = shared_pacers(redis_url, prefix=RECHECK_PREFIX)
+    recheck = factory(12, INTERVAL)
+    assert isinstance(recheck, SharedWritePacer)
+    try:
+        writes = SharedWritePacer(recheck.redis, 12, 5.0)
+        await writes.wait()
+        await writes.wait()  # … and the installation's next write slot is 5 s away
+        start = time.monotonic()
+        await recheck.wait()
+        assert time.monotonic() - start < 1.0
+        assert recheck.key != writes.key
+    finally:
+        await recheck.redis.aclose()
+
+
+async def test_the_worker_on_redis_spaces_rechecks_through_redis(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[InstallationPacer] = []
+
+    class Recording(InstallationPacer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(server, "InstallationPacer", Recording)
+    for url in (redis_url, f"sqlite:///{tmp_path}/q.db"):
+        config = settings(url)
+        server.build_worker(
+            config,
+            server.github_app(config),
+            MemoryQueue(),
+            metrics=Metrics(),
+            recent=RecentReviews(),
+            stdlib=None,
+        )
+    on_redis, on_sqlite = made
+    assert on_redis._factory is not None and on_sqlite._factory is None
+    pacer = on_redis._factory(13, INTERVAL)
+    assert isinstance(pacer, SharedWritePacer) and pacer.key == f"{RECHECK_PREFIX}13"
+    await pacer.redis.aclose()

@@ -20,6 +20,8 @@ from .pacing import Pacer, PacerFactory, Sleep, WritePacer
 logger = structlog.get_logger("bot.github")
 
 KEY_PREFIX = "linkname-bot:write-slot:"
+RECHECK_PREFIX = "linkname-bot:recheck-slot:"
+"""The slots of re-check starts (``RECHECK_INTERVAL``), apart from the writes' slots."""
 
 #: KEYS[1]: the installation's next free slot (µs, Redis clock). ARGV[1]: interval (µs).
 #: Returns the µs to wait before the reserved slot. Numbers are formatted with %.0f because
@@ -47,9 +49,10 @@ class SharedWritePacer:
         *,
         sleep: Sleep = asyncio.sleep,
         fallback: Pacer | None = None,
+        prefix: str = KEY_PREFIX,
     ) -> None:
         self.redis = redis
-        self.key = f"{KEY_PREFIX}{installation_id}"
+        self.key = f"{prefix}{installation_id}"
         self.interval = interval
         self._sleep = sleep
         self._fallback = fallback or WritePacer(interval, sleep=sleep)
@@ -73,11 +76,14 @@ class SharedWritePacer:
             await self._sleep(delay)
 
 
-def shared_pacers(url: str, *, sleep: Sleep = asyncio.sleep) -> PacerFactory:
-    """Pacers for each installation, shared through the Redis at `url` (one connection pool)."""
+def shared_pacers(
+    url: str, *, prefix: str = KEY_PREFIX, sleep: Sleep = asyncio.sleep
+) -> PacerFactory:
+    """Pacers for each installation, shared through the Redis at `url` (one connection pool);
+    `prefix` names what they pace (writes, or re-check starts)."""
     redis = Redis.from_url(url)
 
     def pacer(installation_id: int, interval: float) -> Pacer:
-        return SharedWritePacer(redis, installation_id, interval, sleep=sleep)
+        return SharedWritePacer(redis, installation_id, interval, sleep=sleep, prefix=prefix)
 
     return pacer

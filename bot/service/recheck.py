@@ -15,8 +15,9 @@ Pacing: GitHub's secondary rate limits allow about 80 content-creating requests 
 of that, the writes of re-check jobs of one installation begin at most once every
 ``RECHECK_INTERVAL`` seconds (8 by default: 450 repositories an hour, each one check run and
 at most one issue write; the reads and the analysis of the next repository overlap the wait).
-The pacing is per process, and re-checks share the worker with pull-request reviews: a review
-queued behind a re-check of many repositories waits its turn.
+On a Redis queue both spacings hold across replicas (``bot.github.shared_pacing``); on SQLite
+there is one process. Re-checks share the worker with pull-request reviews: a review queued
+behind a re-check of many repositories waits its turn.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from bot.github import (
     installation_repositories,
 )
 from bot.github.errors import NotFound
-from bot.github.pacing import Clock, Sleep
+from bot.github.pacing import Clock, Pacer, PacerFactory, Sleep
 from bot.publish.checkrun import render_check_run
 from bot.publish.release_issue import RESOLVED, marker, render_issue, render_resolved
 from bot.publish.writes import CHECK_NAME
@@ -59,19 +60,29 @@ DEFAULT_INTERVAL = 8.0
 
 
 class InstallationPacer:
-    """Spaces the starts of re-check jobs of one installation by ``interval`` seconds."""
+    """Spaces the starts of re-check jobs of one installation by ``interval`` seconds: in this
+    process, or across processes with ``pacers`` (``shared_pacers``)."""
 
     def __init__(
-        self, interval: float, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
+        self,
+        interval: float,
+        *,
+        pacers: PacerFactory | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.interval = interval
         self._clock, self._sleep = clock, sleep
-        self._pacers: dict[int, WritePacer] = {}
+        self._factory = pacers
+        self._pacers: dict[int, Pacer] = {}
 
     async def wait(self, installation_id: int) -> None:
         pacer = self._pacers.get(installation_id)
         if pacer is None:
-            pacer = WritePacer(self.interval, clock=self._clock, sleep=self._sleep)
+            if self._factory is not None:
+                pacer = self._factory(installation_id, self.interval)
+            else:
+                pacer = WritePacer(self.interval, clock=self._clock, sleep=self._sleep)
             self._pacers[installation_id] = pacer
         await pacer.wait()
 

@@ -82,6 +82,15 @@ def shared_write_pacers(settings: Settings) -> PacerFactory | None:
     return shared_pacers(settings.queue_url)
 
 
+def shared_recheck_pacers(settings: Settings) -> PacerFactory | None:
+    """The same for the starts of one installation's re-checks (``RECHECK_INTERVAL``)."""
+    if urlsplit(settings.queue_url).scheme not in REDIS_SCHEMES:
+        return None
+    from bot.github.shared_pacing import RECHECK_PREFIX, shared_pacers
+
+    return shared_pacers(settings.queue_url, prefix=RECHECK_PREFIX)
+
+
 def build_app(
     settings: Settings,
     *,
@@ -254,7 +263,9 @@ def build_worker(
         on_findings=metrics.observe_findings,
         docs=settings.docs_url,
         release_issues=settings.release_issues,
-        recheck_pacer=InstallationPacer(settings.recheck_interval),
+        recheck_pacer=InstallationPacer(
+            settings.recheck_interval, pacers=shared_recheck_pacers(settings)
+        ),
     )
     return Worker(
         queue,

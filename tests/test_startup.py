@@ -25,6 +25,7 @@ HEAVY = (
     "prometheus_client",
     "unidiff",
     "importlib.metadata",
+    "multiprocessing",
     "bot.cli.commands",
     "bot.policy.schema",
     "bot.scope.diff",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,7 +19,7 @@ from bot.analyse.package import Package, SourceFile, group_packages
 from bot.analyse.repo_links import RepoView, check_repo_targets, defined_by_repository
 from bot.analyse.result_uses import mentions_name, uses_results
 from bot.analyse.signature_rules import Layouts
-from bot.findings import Finding, Report, Severity
+from bot.findings import Directive, Finding, Report, Severity
 from bot.golang.constraints import setting_phrase
 from bot.golang.gomod import GoMod, parse_gomod
 from bot.golang.source import package_clause
@@ -34,10 +35,14 @@ from bot.versions import (
 )
 
 __all__ = [
+    "PackageRunner",
+    "PackageVerdict",
     "Report",
     "Workspace",
     "analyse",
     "import_path_for",
+    "judge_package",
+    "judge_serially",
     "module_of",
     "window_for",
     "with_settings",
@@ -119,6 +124,7 @@ def analyse(
     tags: frozenset[str] = frozenset(),
     full_tree: bool = True,
     layouts: Layouts | None = None,
+    run_packages: PackageRunner | None = None,
 ) -> Report:
     """Classify every directive and run the compile-level rules, and the link- and type-level
     rules when standard-library facts are given.
@@ -127,11 +133,12 @@ def analyse(
     (``Finding.settings``, and the message); with a custom tag the repository does not declare
     (``tags``, the policy's ``tags:``) an error becomes a warning. ``full_tree``: the
     workspace holds every package of the repository (else a pull nothing in sight defines is
-    "not verified")."""
+    "not verified"). ``run_packages`` judges the packages (default: ``judge_serially``)."""
     versions = versions or window_for(workspace)
     platforms = tuple(sorted(platforms or DEFAULT_PLATFORMS))
     modules = workspace.modules()
     window = (versions, platforms)
+    run_packages = run_packages or judge_serially
     go_files = [p for p in workspace.files if p.endswith(".go")]
     with_linkname = {posixpath.dirname(p) for p in marked_paths(workspace.files, go_files)}
     sources = [
@@ -145,19 +152,17 @@ def analyse(
         lambda d, name: import_path_for(d, name, modules),
     )
     report = Report(versions, platforms)
-    for package in packages:
-        if not package.directive_files():
-            continue
+    marked = [p for p in packages if p.directive_files()]
+    for package in marked:
         _annotate(package, workspace)
-        widen(package)
-        found = modules_go_line(package, modules)
-        result = check_package(package, found)
-        report.directives += result.directives
-        report.findings += result.findings
-        report.findings += _parse_errors(package)
-        outside = outside_window(package, versions)
-        report.directives += outside.directives
-        report.findings += outside.findings
+    judge = functools.partial(judge_package, modules=modules, versions=versions)
+    for package, verdict in zip(marked, run_packages(marked, judge), strict=True):
+        report.directives += verdict.directives
+        report.findings += verdict.findings
+        for f in package.files:
+            if f.scope != verdict.scope:  # judged in another process: widen's scope comes back
+                f.scope = verdict.scope
+                f._settings = f._configs = None
     report.platforms = _analysed_platforms(platforms, report)
     by_path = {f.path: f for package in packages for f in package.files}
     runtime_cgo = {
@@ -209,6 +214,41 @@ def analyse(
     )
     report.findings.sort()
     return report
+
+
+@dataclass
+class PackageVerdict:
+    """What the compile-level rules say of one package's directives, and the scope ``widen``
+    gave its files (None: the window)."""
+
+    directives: list[Directive]
+    findings: list[Finding]
+    scope: tuple[tuple[int, ...], tuple[str, ...]] | None
+
+
+def judge_package(
+    package: Package, *, modules: Mapping[str, GoMod], versions: tuple[int, ...]
+) -> PackageVerdict:
+    """Widen the package's scope, then run the compile-level rules on its directives: a
+    function of the package alone, so packages can be judged in any order or process."""
+    widen(package)
+    result = check_package(package, modules_go_line(package, modules))
+    outside = outside_window(package, versions)
+    return PackageVerdict(
+        result.directives + outside.directives,
+        result.findings + _parse_errors(package) + outside.findings,
+        package.files[0].scope,
+    )
+
+
+PackageJudge = Callable[[Package], PackageVerdict]
+#: Judges every package with the judge given; the verdicts in the packages' order.
+PackageRunner = Callable[[Sequence[Package], PackageJudge], Sequence[PackageVerdict]]
+
+
+def judge_serially(packages: Sequence[Package], judge: PackageJudge) -> list[PackageVerdict]:
+    """One package after the other, in this process."""
+    return [judge(p) for p in packages]
 
 
 class FileSettings(Mapping[str, Mapping[Config, tuple[str, ...]]]):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.analyse.directives import Directive
 from bot.analyse.engine import (
+    PackageRunner,
     Workspace,
     analyse,
     import_path_for,
@@ -67,7 +68,14 @@ class Review:
 StdlibLoader = Callable[[tuple[int, ...]], tuple[StdlibWindow, StdQuery] | None]
 
 
-def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Review:
+def run_review(
+    request: ReviewRequest,
+    stdlib: StdlibLoader | None = None,
+    *,
+    run_packages: PackageRunner | None = None,
+) -> Review:
+    """Analyse the request's workspace with the policy and standard-library facts, then the
+    registry, suppression and policy passes; ``run_packages``: see ``analyse``."""
     known = request.known
     if known is None and stdlib is not None:
         known = facts_coverage()  # FactsError when the facts are missing: never a silent pass
@@ -91,6 +99,7 @@ def run_review(request: ReviewRequest, stdlib: StdlibLoader | None = None) -> Re
         accepted=_accepted(policy),
         tags=policy.build_tags(),
         full_tree=request.full_tree,
+        run_packages=run_packages,
     )
     span = (report.versions, report.platforms)
     found = list(report.findings)

@@ -27,6 +27,7 @@ _CHECK_VALUES = {
     "--head": "head",
     "--config": "config",
     "--min-severity": "min_severity",
+    "--jobs": "jobs",
 }
 _CHECK_FLAGS = {"--all": "all_", "--no-stdlib": "no_stdlib", "--no-suggestions": "no_suggestions"}
 
@@ -89,6 +90,11 @@ def _plain_check(args: list[str]) -> tuple[str | None, dict[str, Any]] | None:
             key == "min_severity" and value not in SEVERITIES
         ):
             return None
+        if key == "jobs":
+            if not (value.isascii() and value.isdigit() and int(value) >= 1):
+                return None  # typer says what is wrong with it
+            kwargs[key] = int(value)
+            continue
         kwargs[key] = Path(value) if key == "config" else value
     kwargs["paths"] = paths or None
     kwargs["platform"] = platforms or None

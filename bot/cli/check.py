@@ -45,6 +45,7 @@ def run_check(
     no_stdlib: bool = False,
     min_severity: str = "notice",
     no_suggestions: bool = False,
+    jobs: int | None = None,
 ) -> int:
     """Review and print; returns the exit status (0, or 1 when a finding fails the policy).
     Raises UsageError."""
@@ -74,8 +75,11 @@ def run_check(
     if known is not None:
         _check_known(known, versions, platforms)
     request = replace(request, versions=versions, platforms=platforms, known=known)
+    from bot.cli.parallel import available_cpus, in_processes
+
+    runner = in_processes(jobs or available_cpus())
     try:
-        review = run_review(request, None if no_stdlib else load_stdlib)
+        review = run_review(request, None if no_stdlib else load_stdlib, run_packages=runner)
     except (FactsError, InputError) as e:  # InputError: a file read on demand went away
         raise UsageError(str(e)) from None
     report = review.report

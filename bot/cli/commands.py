@@ -95,6 +95,16 @@ def check(
     no_suggestions: Annotated[
         bool, typer.Option("--no-suggestions", help="leave out suggested registry entries")
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="processes to judge packages in (default: the CPUs available; a tree with "
+            "fewer than 100 files with directives is judged in one)",
+        ),
+    ] = None,
 ) -> None:
     """Report what every //go:linkname directive is and what the toolchains will say."""
     try:
@@ -110,6 +120,7 @@ def check(
             no_stdlib,
             min_severity.value,
             no_suggestions,
+            jobs,
         )
     except UsageError as e:
         raise usage_error(str(e)) from None

@@ -5,10 +5,13 @@ The floor is the least any tree-sitter analyzer of directives pays, as a process
 ``vendor/``, ``testdata/``, hidden and ``_`` directories), read every ``.go`` file, keep those
 whose bytes mention ``go:linkname`` and parse them with tree-sitter-go. The bench runs the
 floor and the venv's ``linkname-bot check DIR`` interleaved, ``--repeat`` times each, and
-prints the median wall time, the ratio and each process's peak RSS (``os.wait4``) for
+prints the median wall and CPU time, the ratio and each process's peak RSS (``os.wait4``,
+children included) for
 
 * a one-package module with two directives, generated in a temporary directory;
-* all of GOROOT 1.23 ``src`` (``--goroot``; default ``.cache/goroots/1.23.*/go/src``).
+* all of GOROOT 1.23 ``src`` (``--goroot``; default ``.cache/goroots/1.23.*/go/src``), where
+  ``check`` judges packages in as many processes as there are CPUs (its default), and
+  ``check --jobs 1`` is shown beside it.
 
     .venv/bin/python bench/bench_floor.py [--repeat 7] [--goroot DIR]
 
@@ -92,8 +95,11 @@ def goroot_src(given: str | None) -> Path | None:
     return found[-1] if found else None
 
 
-def run(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
-    """Run ``cmd``; returns (wall seconds, peak RSS in MB, exit status)."""
+def run(cmd: list[str], cwd: Path) -> tuple[float, float, float, int]:
+    """Run ``cmd``; returns (wall seconds, CPU seconds, peak RSS in MB, exit status).
+
+    CPU and peak RSS include the process's children (``check --jobs``'s forked workers): the
+    kernel folds a waited-for child's usage into its parent's."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -107,32 +113,42 @@ def run(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
     rss_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
-    return wall, rss_mb, proc.returncode
+    return wall, usage.ru_utime + usage.ru_stime, rss_mb, proc.returncode
 
 
-def compare(label: str, top: Path, repeat: int) -> dict[str, float]:
-    """Interleaved runs of the floor and of ``check``; medians and peak RSS."""
+def compare(label: str, top: Path, repeat: int, *, one_job: bool = False) -> dict[str, float]:
+    """Interleaved runs of the floor and of ``check`` (and, with ``one_job``, of
+    ``check --jobs 1``); medians of wall and CPU time, and peak RSS."""
     bot = Path(sys.executable).parent / "linkname-bot"
     commands = {
         "floor": [sys.executable, str(Path(__file__).resolve()), "--floor", str(top)],
         "check": [str(bot), "check", str(top)],
     }
+    if one_job:
+        commands["check -j1"] = [str(bot), "check", "--jobs", "1", str(top)]
     for cmd in commands.values():  # warm the page cache and the byte-code caches
         run(cmd, top)
     walls: dict[str, list[float]] = {k: [] for k in commands}
+    cpus: dict[str, list[float]] = {k: [] for k in commands}
     rss: dict[str, float] = dict.fromkeys(commands, 0.0)
     for i in range(repeat):
         order = list(commands) if i % 2 == 0 else list(reversed(commands))
         for name in order:
-            wall, peak, _ = run(commands[name], top)
+            wall, cpu, peak, _ = run(commands[name], top)
             walls[name].append(wall)
+            cpus[name].append(cpu)
             rss[name] = max(rss[name], peak)
-    fl, ch = statistics.median(walls["floor"]), statistics.median(walls["check"])
+    fl = statistics.median(walls["floor"])
     print(f"{label}: {top}")
-    for name, med in (("floor", fl), ("check", ch)):
+    for name in commands:
+        med = statistics.median(walls[name])
         spread = f"{min(walls[name]):.3f}-{max(walls[name]):.3f}"
-        print(f"  {name:5} median {med:7.3f} s  (runs {spread} s)  peak RSS {rss[name]:6.1f} MB")
-    print(f"  ratio  {ch / fl:6.2f}x")
+        cpu = statistics.median(cpus[name])
+        print(
+            f"  {name:9} median {med:7.3f} s  (runs {spread} s)  CPU {cpu:6.3f} s"
+            f"  peak RSS {rss[name]:6.1f} MB  ratio {med / fl:5.2f}x"
+        )
+    ch = statistics.median(walls["check"])
     return {"floor": fl, "check": ch, "ratio": ch / fl, "rss": rss["check"]}
 
 
@@ -156,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     if src is None or not src.is_dir():
         missed.append("GOROOT 1.23 src not found (python -m bot.testing.toolchains fetch 23)")
     else:
-        big = compare("GOROOT 1.23 src", src, max(3, args.repeat // 2))
+        big = compare("GOROOT 1.23 src", src, max(3, args.repeat // 2), one_job=True)
         if big["ratio"] > 1.3:
             missed.append(f"GOROOT: {big['ratio']:.2f}x the floor (goal <= 1.3x)")
         if big["rss"] > 100:

@@ -59,8 +59,7 @@ def widen(package: Package) -> None:
         tuple(sorted(set(platforms) | ports)),
     )
     for f in package.files:
-        f.scope = scope
-        f._settings = f._configs = None
+        f.rescope(scope)
 
 
 def _representative(configs: frozenset[Config], platforms: Sequence[str]) -> Config:

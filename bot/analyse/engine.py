@@ -161,8 +161,7 @@ def analyse(
         report.findings += verdict.findings
         for f in package.files:
             if f.scope != verdict.scope:  # judged in another process: widen's scope comes back
-                f.scope = verdict.scope
-                f._settings = f._configs = None
+                f.rescope(verdict.scope)
     report.platforms = _analysed_platforms(platforms, report)
     by_path = {f.path: f for package in packages for f in package.files}
     runtime_cgo = {

@@ -44,6 +44,12 @@ class SourceFile:
         default=None, repr=False, compare=False
     )
 
+    def rescope(self, scope: Window | None) -> None:
+        """Look at the file in ``scope`` from now on (what depends on the scope is worked out
+        again)."""
+        self.scope = scope
+        self._settings = self._configs = None
+
     @cached_property
     def name(self) -> str:
         return posixpath.basename(self.path)

@@ -75,20 +75,20 @@ def github_app(settings: Settings, metrics: Metrics | None = None) -> GitHubApp:
 def shared_write_pacers(settings: Settings) -> PacerFactory | None:
     """On a Redis queue, replicas pace each installation's writes together; else ``None``
     (each process paces its own, and the embedded queue has one process)."""
-    if urlsplit(settings.queue_url).scheme not in REDIS_SCHEMES:
-        return None
-    from bot.github.shared_pacing import shared_pacers
-
-    return shared_pacers(settings.queue_url)
+    return _shared_pacers(settings, recheck=False)
 
 
 def shared_recheck_pacers(settings: Settings) -> PacerFactory | None:
     """The same for the starts of one installation's re-checks (``RECHECK_INTERVAL``)."""
+    return _shared_pacers(settings, recheck=True)
+
+
+def _shared_pacers(settings: Settings, *, recheck: bool) -> PacerFactory | None:
     if urlsplit(settings.queue_url).scheme not in REDIS_SCHEMES:
         return None
-    from bot.github.shared_pacing import RECHECK_PREFIX, shared_pacers
+    from bot.github.shared_pacing import KEY_PREFIX, RECHECK_PREFIX, shared_pacers
 
-    return shared_pacers(settings.queue_url, prefix=RECHECK_PREFIX)
+    return shared_pacers(settings.queue_url, prefix=RECHECK_PREFIX if recheck else KEY_PREFIX)
 
 
 def build_app(

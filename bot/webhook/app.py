@@ -206,8 +206,8 @@ class WebhookEndpoint:
         if queued == 0:
             log.info("webhook duplicate", status=200, queued=0)
             return JSONResponse({"queued": 0, "duplicate": True})
-        # Logged once the 202 is sent: the line costs as much as the signature check and the
-        # JSON parse together, and GitHub need not wait for it.
+        # Logged once the 202 is sent: the line costs more than the signature check, the JSON
+        # parse and the routing together, and GitHub need not wait for it.
         logged = BackgroundTask(
             log.info, "webhook queued", status=202, queued=queued, jobs=[job.kind for job in result]
         )

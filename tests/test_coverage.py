@@ -136,8 +136,8 @@ def test_ports_without_facts_get_a_notice_and_no_link_verdict() -> None:
     window = loaded[0]
     facts_ports = set(window[23].platforms)
     files = {
-        "a_openbsd.go": U + "//go:linkname gc runtime.gcount\nfunc gc() int32\n",
-        "b.go": U + "//go:linkname gc2 runtime.gcount\nfunc gc2() int32\n",
+        "a_openbsd.go": U + "//go:linkname gc runtime.gcount\nfunc gc() int32\n\nvar n = gc()\n",
+        "b.go": U + "//go:linkname gc2 runtime.gcount\nfunc gc2() int32\n\nvar n2 = gc2()\n",
     }
     report = run(files, stdlib=window)
     by_path = {(f.path, f.rule): f for f in report.findings}

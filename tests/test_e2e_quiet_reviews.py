@@ -23,6 +23,7 @@ from bot.stdlib.loader import WindowQuery, load_stdlib
 from bot.testing.fakegithub import FakeGitHub, Repo
 from bot.versions import DEFAULT_PLATFORMS
 from tests import test_e2e_review as _e2e
+from tests.gofixtures import referring
 from tests.test_e2e_review import Bot, pull_request_event, runs_for
 
 github = _e2e.github
@@ -73,7 +74,7 @@ def source(pulls: list[tuple[str, str]]) -> str:
     lines = ["package rt", "", 'import _ "unsafe"', ""]
     for i, (target, sig) in enumerate(pulls):
         lines += [f"//go:linkname f{i} {target}", f"func f{i}{sig.removeprefix('func')}", ""]
-    return "\n".join(lines)
+    return referring("\n".join(lines))
 
 
 class StdBot(Bot):

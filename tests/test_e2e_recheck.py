@@ -36,6 +36,8 @@ import "unsafe"
 
 //go:linkname memhash32 runtime.memhash32
 func memhash32(p unsafe.Pointer, h uintptr) uintptr
+
+func use() { _ = memhash32 }
 """
 BROKEN_SINCE_23 = """package counting
 
@@ -43,6 +45,8 @@ import _ "unsafe"
 
 //go:linkname gcount runtime.gcount
 func gcount() int32
+
+func use() { _ = gcount }
 """
 
 

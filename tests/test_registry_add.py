@@ -89,7 +89,8 @@ def test_a_new_release_in_an_overlay_ends_the_default_window(
     (module / "go.mod").write_text("module example.com/m\n\ngo 1.22\n")
     (module / "main.go").write_text(
         'package main\n\nimport _ "unsafe"\n\n'
-        "//go:linkname gcount runtime.gcount\nfunc gcount() int32\n\nfunc main() {}\n"
+        "//go:linkname gcount runtime.gcount\nfunc gcount() int32\n\n"
+        "func main() { println(gcount()) }\n"
     )
     capsys.readouterr()
     args = ["--registry", str(overlay), "check", str(module), "--format", "json"]

@@ -30,6 +30,8 @@ func memhash32(p unsafe.Pointer, h uintptr) uintptr
 
 //go:linkname gcount runtime.gcount
 func gcount() int32
+
+func use() { _, _ = memhash32, gcount }
 """
 
 

@@ -137,6 +137,28 @@ def test_scope_keeps_only_touched_directives() -> None:
     assert rules_at(r, "unknown-target") == [8]
 
 
+def test_a_change_that_first_refers_to_a_refused_pull_brings_its_error_in_scope() -> None:
+    pull = 'package m\n\nimport _ "unsafe"\n\n'
+    pull += "//go:linkname gcount runtime.gcount\nfunc gcount() int32\n"
+    base = "package m\n\nfunc one() int { return 1 }\n"
+
+    def changed(head: str) -> list[tuple[str, int, str, Severity]]:
+        ws = workspace({"p.go": pull, "q.go": head}, go="1.23")
+        scopes = {"q.go": file_scope(from_contents("q.go", base, head), head, base)}
+        r = run_review(ReviewRequest(ws, scopes=scopes, versions=(23,)), load_stdlib)
+        return [(f.path, f.line, f.rule, f.severity) for f in r.report.findings]
+
+    # nothing refers to it: the whole tree links, and the change is elsewhere
+    assert changed(base + "\nfunc two() int { return 2 }\n") == []
+    # the first reference: the 1.23 linker now refuses the pull (only its errors come along)
+    head = base + "\nfunc count() int32 { return gcount() }\n"
+    assert changed(head) == [("p.go", 5, "invalid-reference", Severity.ERROR)]
+    # without a diff the dormant pull is a warning
+    r = run_review(ReviewRequest(workspace({"p.go": pull}, go="1.23"), versions=(23,)), load_stdlib)
+    dormant = {f.rule: f.severity for f in r.report.findings if f.line == 5}
+    assert dormant["invalid-reference"] is Severity.WARNING
+
+
 @pytest.mark.parametrize("config", [None, "known:\n  - target: runtime.nanotime\n"])
 def test_sarif_validates_against_the_official_schema(config: str | None) -> None:
     src = PULLS + "\n// go:linkname missed runtime.x\nfunc missed()\n"
@@ -277,6 +299,8 @@ func unsafe_NewArray(t uintptr, n int) unsafe.Pointer
 
 //go:linkname nanotime runtime.nanotime
 func nanotime() int32
+
+var started = nanotime()
 """
     ws = workspace({"go.mod": "module example.com/m\n\ngo 1.23\n", "p.go": src})
     r = run_review(ReviewRequest(ws), load_stdlib)
@@ -329,7 +353,8 @@ def test_no_entry_is_offered_for_a_directive_with_an_error() -> None:
         {
             "go.mod": b"module example.com/m\n\ngo 1.22\n",
             "a.go": b'package a\n\nimport _ "unsafe"\n\n'
-            b"//go:linkname gcount runtime.gcount\nfunc gcount() int32\n",
+            b"//go:linkname gcount runtime.gcount\nfunc gcount() int32\n\n"
+            b"func count() int32 { return gcount() }\n",
         }
     )
     review = run_review(ReviewRequest(ws, versions=(22, 23)), load_stdlib)

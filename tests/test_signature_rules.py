@@ -8,6 +8,7 @@ import pytest
 from bot.analyse.engine import Workspace, analyse
 from bot.findings import Finding, Severity
 from bot.stdlib.facts import load_window
+from tests.gofixtures import referring
 
 HEADER = 'package main\n\nimport "unsafe"\n\nvar _ unsafe.Pointer\n\n'  # directive on line 7
 
@@ -53,7 +54,9 @@ type hiter struct {
 def mismatches(
     source: str, versions: tuple[int, ...], platforms: tuple[str, ...] = ("linux/amd64",)
 ) -> list[Finding]:
-    ws = Workspace({"go.mod": b"module example.com/m\n\ngo 1.21\n", "main.go": source.encode()})
+    ws = Workspace(
+        {"go.mod": b"module example.com/m\n\ngo 1.21\n", "main.go": referring(source).encode()}
+    )
     report = analyse(ws, versions, platforms, stdlib=load_window(versions))
     return [f for f in report.findings if f.rule == "signature-mismatch"]
 
@@ -225,7 +228,7 @@ def test_mirror_in_another_package_of_the_repository() -> None:
         'package main\n\nimport (\n\t"unsafe"\n\n\t"example.com/m/internal/rt"\n)\n\n'
         "//go:linkname unsafe_New reflect.unsafe_New\nfunc unsafe_New(*rt.GoType) unsafe.Pointer\n"
     )
-    files = {"go.mod": b"module example.com/m\n\ngo 1.21\n", "main.go": main.encode()}
+    files = {"go.mod": b"module example.com/m\n\ngo 1.21\n", "main.go": referring(main).encode()}
 
     def found(rt_source: str) -> list[Finding]:
         ws = Workspace({**files, "internal/rt/rt.go": rt_source.encode()})

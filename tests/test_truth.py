@@ -215,7 +215,7 @@ def _review(
 
 
 def _pull(target: str, package: str = "main") -> str:
-    return f"package {package}\n\n{U}//go:linkname f {target}\nfunc f() int\n"
+    return f"package {package}\n\n{U}//go:linkname f {target}\nfunc f() int\n\nvar _ = f()\n"
 
 
 def test_pulls_nothing_in_the_repository_defines() -> None:

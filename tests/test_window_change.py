@@ -41,6 +41,8 @@ func makeProfStack() []uintptr
 
 //go:linkname setCrashFD runtime.setCrashFD
 func setCrashFD(fd uintptr) uintptr
+
+func use() { _, _ = makeProfStack, setCrashFD }
 """
 STABLE = b"""package b
 
@@ -48,6 +50,8 @@ import _ "unsafe"
 
 //go:linkname nanotime runtime.nanotime
 func nanotime() int64
+
+func use() { _ = nanotime }
 """
 
 

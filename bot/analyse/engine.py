@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from bot.analyse.compile_rules import check_package
 from bot.analyse.configs import rectangles
 from bot.analyse.coverage import outside_window, split_by_facts, widen
+from bot.analyse.dormant import quiet_unreferenced_pulls
 from bot.analyse.emit import findings
 from bot.analyse.field_reads import mentions, owners_of_reads
 from bot.analyse.files import marked_paths
@@ -206,6 +207,8 @@ def analyse(
         full_tree,
     )
     report.findings += check_repo_targets(report.directives, repo, std_packages)
+    package_of = {f.path: package for package in packages for f in package.files}
+    report.findings = quiet_unreferenced_pulls(report.findings, report.directives, package_of.get)
     report.settings = FileSettings(by_path)
     report.findings = with_settings(report.findings, report.settings, tags)
     report.directives.sort(

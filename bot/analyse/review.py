@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from bot.analyse.directives import Directive
+from bot.analyse.dormant import NEEDS_A_REFERENCE, references
 from bot.analyse.engine import (
     PackageRunner,
     Workspace,
@@ -21,6 +22,7 @@ from bot.analyse.engine import (
     with_settings,
 )
 from bot.analyse.files import header_of
+from bot.analyse.package import word_pattern
 from bot.analyse.registry_rules import check_handshakes, check_registry
 from bot.findings import Finding, Report, Severity
 from bot.golang.source import package_clause
@@ -120,7 +122,7 @@ def run_review(
     found = [f for f in found if not policy.ignored(f.path)]
     directives = [d for d in report.directives if not policy.ignored(d.path)]
     if request.scopes is not None:
-        directives, found = _in_scope(directives, found, request.scopes)
+        directives, found = _in_scope(directives, found, request.scopes, ws.files)
     found = _with_registry_fixes(sorted(found), policy, withheld)
     report = replace(report, directives=directives, findings=found)
     return Review(report, policy, conclusion(report.findings, policy))
@@ -240,18 +242,77 @@ def _override(found: list[Finding], policy: Policy) -> list[Finding]:
 
 
 def _in_scope(
-    directives: list[Directive], found: list[Finding], scopes: Mapping[str, FileScope]
+    directives: list[Directive],
+    found: list[Finding],
+    scopes: Mapping[str, FileScope],
+    files: Mapping[str, bytes],
 ) -> tuple[list[Directive], list[Finding]]:
+    """The directives whose line or declaration the change touches, and the findings on them
+    or on changed lines. A pull whose error needs its local referenced (``NEEDS_A_REFERENCE``)
+    is also in scope, with those errors only, when a changed line of its directory names it:
+    the change may be the first reference, which turns a pull that linked into one that fails."""
+
     def touches(path: str | None, first: int, last: int | None = None) -> bool:
         s = scopes.get(path) if path is not None else None
         return s is not None and s.touches(first, last)
 
     kept_directives = []
     anchors: set[tuple[str, int]] = set()
+    referred: set[tuple[str, int]] = set()
+    needing = {
+        (f.path, f.line)
+        for f in found
+        if f.severity is Severity.ERROR and f.rule in NEEDS_A_REFERENCE
+    }
+    changed = _ChangedLines(scopes, files)
     for d in directives:
         span = d.decl.span if d.decl is not None else None
         if touches(d.path, d.line) or (span is not None and touches(d.decl_path, *span)):
             kept_directives.append(d)
             anchors.add((d.path, d.line))
-    kept = [f for f in found if (f.path, f.line) in anchors or touches(f.path, f.line)]
+        elif (
+            d.kind == "pull"
+            and (d.path, d.line) in needing
+            and changed.refer(posixpath.dirname(d.path), d.local)
+        ):
+            kept_directives.append(d)
+            referred.add((d.path, d.line))
+    kept = [
+        f
+        for f in found
+        if (f.path, f.line) in anchors
+        or touches(f.path, f.line)
+        or (
+            (f.path, f.line) in referred
+            and f.severity is Severity.ERROR
+            and f.rule in NEEDS_A_REFERENCE
+        )
+    ]
     return kept_directives, kept
+
+
+class _ChangedLines:
+    """Whether a change's added lines refer to a name, in the Go files of a directory."""
+
+    def __init__(self, scopes: Mapping[str, FileScope], files: Mapping[str, bytes]) -> None:
+        self._scopes, self._files = scopes, files
+
+    def refer(self, directory: str, local: str) -> bool:
+        """Whether an added line of a Go file in ``directory`` refers to ``local`` (in a file
+        the parser cannot fully read: names it)."""
+        if not local:
+            return False
+        word = word_pattern(local)
+        for path, scope in self._scopes.items():
+            data = self._files.get(path)
+            if data is None or not path.endswith(".go") or posixpath.dirname(path) != directory:
+                continue
+            if not word.search(data):
+                continue
+            lines = references(data, local)
+            if lines is None:
+                split = data.split(b"\n")
+                lines = [n for n, text in enumerate(split, 1) if word.search(text)]
+            if any(scope.touches(n) for n in lines):
+                return True
+        return False

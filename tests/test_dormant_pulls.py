@@ -1,0 +1,196 @@
+"""A pull that nothing refers to builds: judged against ``go build``.
+
+Shaped like a library that declares pulls it does not (or no longer) use, or keeps only in
+``var _ = f`` for its linter: ``p`` pulls a target the linker refuses since 1.23
+(``runtime.gcount``), a func and a var that do not exist, and ``main`` imports ``p``. With nothing
+referring to them the program links in every version, so the analyzer must not call them errors;
+one reference, even in a function nothing calls, makes 1.23+ refuse the pull; a call the program
+reaches makes the missing func fail the link.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.analyse.dormant import refers_to, unreferenced
+from bot.analyse.engine import Workspace, analyse
+from bot.analyse.package import Package, SourceFile
+from bot.findings import Finding, Severity
+from bot.stdlib.facts import load_window
+from bot.testing import toolchains
+
+GO_MOD = "module example.com/m\n\ngo 1.21\n"
+
+PULLS = """package p
+
+import _ "unsafe"
+
+//go:linkname gcount runtime.gcount
+func gcount() int32
+
+//go:linkname missing runtime.notThere
+func missing() int
+
+//go:linkname missingVar runtime.notThereVar
+var missingVar int
+"""
+
+MAIN = """package main
+
+import (
+\t"fmt"
+
+\t"example.com/m/p"
+)
+
+func main() { fmt.Println(p.Value()) }
+"""
+
+SHAPES = {
+    # nothing refers to any of the three pulls
+    "dormant": "package p\n\nfunc Value() int { return 1 }\n",
+    # package-level blank vars keep linters quiet; the compiler drops them
+    "blank": "package p\n\nvar _ = gcount\n\nvar _, _ = missing, missingVar\n\n"
+    "func Value() int { return 1 }\n",
+    # a function nothing calls refers to the refused pull
+    "refused": (
+        "package p\n\nfunc Value() int { return 1 }\n\nfunc count() int32 { return gcount() }\n"
+    ),
+    # the program calls the missing func
+    "called": "package p\n\nfunc Value() int { return missing() }\n",
+}
+
+LINES = {5: "gcount", 8: "missing", 11: "missingVar"}
+
+
+def files(shape: str) -> dict[str, str]:
+    return {"go.mod": GO_MOD, "main.go": MAIN, "p/pulls.go": PULLS, "p/value.go": SHAPES[shape]}
+
+
+def build(minor: int, shape: str, work: Path) -> str:
+    """``go build``'s complaint ("" when it links)."""
+    d = work / f"{shape}-{minor}"
+    for name, text in files(shape).items():
+        (d / name).parent.mkdir(parents=True, exist_ok=True)
+        (d / name).write_text(text)
+    built = subprocess.run(
+        ["go", "build", "-o", "prog", "."],
+        cwd=d,
+        env=toolchains.go_env(minor, work),
+        capture_output=True,
+        text=True,
+    )
+    return "" if built.returncode == 0 else built.stderr
+
+
+def errors(minor: int, shape: str) -> dict[str, list[Finding]]:
+    ws = Workspace({name: text.encode() for name, text in files(shape).items()})
+    report = analyse(ws, (minor,), ("linux/amd64",), stdlib=load_window((minor,)))
+    out: dict[str, list[Finding]] = {name: [] for name in LINES.values()}
+    for f in report.findings:
+        if f.path == "p/pulls.go" and f.severity is Severity.ERROR:
+            out[LINES[f.line]].append(f)
+    return out
+
+
+#: What ``go build`` says of each shape's program, by the pull it names (1.22 checks no pulls).
+COMPLAINTS = {
+    "gcount": "invalid reference to runtime.gcount",
+    "missing": "relocation target runtime.notThere not defined",
+}
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("minor", [22, 23, 27])
+def test_an_error_only_where_go_build_fails(minor: int, shape: str, tmp_path: Path) -> None:
+    check(minor, shape, tmp_path)
+
+
+@pytest.mark.matrix
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("minor", [21, 24, 25, 26])
+def test_an_error_only_where_go_build_fails_matrix(minor: int, shape: str, tmp_path: Path) -> None:
+    check(minor, shape, tmp_path)
+
+
+def check(minor: int, shape: str, tmp_path: Path) -> None:
+    complaint = build(minor, shape, tmp_path)
+    failing = {name for name, text in COMPLAINTS.items() if text in complaint}
+    assert bool(failing) == bool(complaint), complaint  # it fails for a reason we know
+    found = errors(minor, shape)
+    assert {name for name, fs in found.items() if fs} == failing, (minor, shape, complaint, found)
+    assert (
+        failing
+        == {
+            "dormant": set(),
+            "blank": set(),
+            "refused": {"gcount"} if minor >= 23 else set(),
+            "called": {"missing"},
+        }[shape]
+    )
+
+
+def test_dormant_pulls_are_warnings_that_say_why() -> None:
+    ws = Workspace({name: text.encode() for name, text in files("dormant").items()})
+    report = analyse(ws, (23,), ("linux/amd64",), stdlib=load_window((23,)))
+    by_line = {(f.line, f.rule): f for f in report.findings if f.path == "p/pulls.go"}
+    refused = by_line[(5, "invalid-reference")]
+    assert refused.severity is Severity.WARNING
+    assert refused.message.startswith("nothing refers to `gcount` yet, so this links today")
+    assert "invalid reference to runtime.gcount" in refused.message
+    assert by_line[(8, "undefined-target")].severity is Severity.WARNING
+    assert by_line[(11, "undefined-target")].severity is Severity.WARNING
+
+
+def _package(sources: dict[str, str], *, complete: bool = True, asm: bool = False) -> Package:
+    window = ((23,), ("linux/amd64",))
+    files = [SourceFile(p, t.encode(), window) for p, t in sorted(sources.items())]
+    return Package("p", "p", "example.com/p", files, complete=complete, has_assembly=asm)
+
+
+DECLARED = (
+    'package p\n\nimport _ "unsafe"\n\n'
+    "// f is the runtime's f.\n//go:linkname f runtime.f\nfunc f() int\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "refers"),
+    [
+        ("", False),
+        ('\nvar s = "f"\n// f again\n', False),  # a string and a comment
+        ("\nfunc g() int { return f() }\n", True),
+        ("\nvar h = f\n", True),  # its value
+        ("\nfunc g(x struct{ f int }) int { return x.f }\n", False),  # a field of that name
+        ("\nfunc g() { f := 1; _ = f }\n", True),  # a local that shadows it: may be anything
+        ("\nfunc g() { f( }\n", True),  # the parser cannot read it all: may refer
+        ("\nvar _ = f\n", False),  # a package-level blank var: the compiler drops it
+        ("\nvar (\n\t_, _ = f, 1\n)\n", False),
+        ("\nvar _ = f()\n", True),  # a call is kept
+        ("\nfunc g() { _ = f }\n", True),  # inside a function it is kept
+    ],
+)
+def test_refers_to(code: str, refers: bool) -> None:
+    assert refers_to((DECLARED + code).encode(), "f") is refers
+
+
+def test_a_var_declaration_is_not_a_reference() -> None:
+    source = b'package p\n\nimport _ "unsafe"\n\n//go:linkname v runtime.v\nvar v int\n'
+    assert not refers_to(source, "v")
+    assert refers_to(source + b"\nfunc g() int { return v }\n", "v")
+
+
+def test_unreferenced_only_when_certain() -> None:
+    assert unreferenced(_package({"a.go": DECLARED}), "f")
+    # a test of the package refers to it: go test links it
+    assert not unreferenced(
+        _package({"a.go": DECLARED, "a_test.go": "package p\n\nfunc g() { _ = f }\n"}), "f"
+    )
+    assert not unreferenced(_package({"a.go": DECLARED}, complete=False), "f")
+    assert not unreferenced(_package({"a.go": DECLARED}, asm=True), "f")  # a .s file may call it
+    exported = DECLARED.replace(" f", " F")
+    assert not unreferenced(_package({"a.go": exported}), "F")  # other packages may

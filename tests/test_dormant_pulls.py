@@ -10,6 +10,7 @@ reaches makes the missing func fail the link.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -194,3 +195,58 @@ def test_unreferenced_only_when_certain() -> None:
     assert not unreferenced(_package({"a.go": DECLARED}, asm=True), "f")  # a .s file may call it
     exported = DECLARED.replace(" f", " F")
     assert not unreferenced(_package({"a.go": exported}), "F")  # other packages may
+
+
+PER_PORT = """package main
+
+import (
+\t"fmt"
+\t"runtime"
+\t_ "unsafe"
+)
+
+//go:linkname sysctlEnabled internal/cpu.sysctlEnabled
+func sysctlEnabled(name []byte) bool
+
+func enabled() bool {
+\t%s
+}
+
+func main() { fmt.Println(enabled()) }
+"""
+
+CALLS = {
+    # gopkg's lscq shape: the call sits in a branch on a constant the compiler drops elsewhere
+    "branch": 'if runtime.GOOS == "darwin" {\n\t\treturn sysctlEnabled([]byte("x\\x00"))\n\t}'
+    "\n\treturn false",
+    "call": 'return runtime.GOOS == "darwin" || sysctlEnabled([]byte("x\\x00"))',
+}
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("shape", sorted(CALLS))
+def test_a_per_port_target_fails_only_where_a_call_is_linked(shape: str, tmp_path: Path) -> None:
+    source = PER_PORT % CALLS[shape]
+    (tmp_path / "go.mod").write_text(GO_MOD)
+    (tmp_path / "main.go").write_text(source)
+    outcome = {}
+    for port in ("darwin/arm64", "linux/arm64"):
+        goos, _, goarch = port.partition("/")
+        env = {**toolchains.go_env(27, tmp_path), "GOOS": goos, "GOARCH": goarch}
+        built = subprocess.run(
+            ["go", "build", "-o", os.devnull, "."],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        outcome[port] = built.stderr
+    assert outcome["darwin/arm64"] == ""
+    failed = "relocation target internal/cpu.sysctlEnabled not defined" in outcome["linux/arm64"]
+    assert failed == (shape == "call"), outcome
+    ws = Workspace({"go.mod": GO_MOD.encode(), "main.go": source.encode()})
+    report = analyse(ws, (27,), ("darwin/arm64", "linux/arm64"), stdlib=load_window((27,)))
+    (f,) = [f for f in report.findings if f.rule == "platform-only"]
+    assert f.severity is Severity.WARNING and f.platforms == ("linux/arm64",)
+    assert "a reference that is linked in fails with `relocation target" in f.message
+    assert "a call in a branch the compiler drops" in f.message

@@ -236,10 +236,17 @@ class _Check:
         if somewhere:
             present = sorted({p for v, p in d.configs if (v, p) not in self.missing})
             absent = sorted({p for _, p in somewhere})
+            effect = self._missing_effect()
+            if d.object != "var":  # measured: a call the compiler drops leaves no relocation
+                effect = (
+                    f"a reference that is linked in fails with `relocation target {d.target} "
+                    "not defined` (a call in a branch the compiler drops, such as one on "
+                    "`runtime.GOOS`, does not)"
+                )
             message = (
                 f"`{d.target}` exists only on {', '.join(present)} among the platforms this "
-                f"file builds on; on {', '.join(absent)} {self._missing_effect()}. Restrict the "
-                "file with a build constraint or file-name suffix"
+                f"file builds on; on {', '.join(absent)} {effect}. Restrict the file with a "
+                "build constraint or file-name suffix"
             )
             out += self._emit("platform-only", message, somewhere)
         return out

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.analyse.dormant import refers_to, unreferenced
+from bot.analyse.dormant import referrers, refers_to, unreferenced
 from bot.analyse.engine import Workspace, analyse
 from bot.analyse.package import Package, SourceFile
 from bot.findings import Finding, Severity
@@ -188,9 +188,9 @@ def test_a_var_declaration_is_not_a_reference() -> None:
 def test_unreferenced_only_when_certain() -> None:
     assert unreferenced(_package({"a.go": DECLARED}), "f")
     # a test of the package refers to it: go test links it
-    assert not unreferenced(
-        _package({"a.go": DECLARED, "a_test.go": "package p\n\nfunc g() { _ = f }\n"}), "f"
-    )
+    tested = _package({"a.go": DECLARED, "a_test.go": "package p\n\nfunc g() { _ = f }\n"})
+    assert not unreferenced(tested, "f") and referrers(tested, "f") == "tests"
+    assert referrers(_package({"a.go": DECLARED + "\nvar v = f\n"}), "f") == "code"
     assert not unreferenced(_package({"a.go": DECLARED}, complete=False), "f")
     assert not unreferenced(_package({"a.go": DECLARED}, asm=True), "f")  # a .s file may call it
     exported = DECLARED.replace(" f", " F")
@@ -250,3 +250,40 @@ def test_a_per_port_target_fails_only_where_a_call_is_linked(shape: str, tmp_pat
     assert f.severity is Severity.WARNING and f.platforms == ("linux/arm64",)
     assert "a reference that is linked in fails with `relocation target" in f.message
     assert "a call in a branch the compiler drops" in f.message
+
+
+TESTED = """package p
+
+import "testing"
+
+func TestCount(t *testing.T) {
+\tif gcount() < 1 {
+\t\tt.Fatal("no goroutine")
+\t}
+}
+"""
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("minor", [22, 23, 27])
+def test_a_pull_only_tests_refer_to_fails_only_go_test(minor: int, tmp_path: Path) -> None:
+    code = files("dormant") | {"p/p_test.go": TESTED}
+    for name, text in code.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+
+    def go(*args: str) -> str:
+        env = toolchains.go_env(minor, tmp_path)
+        done = subprocess.run(["go", *args], cwd=tmp_path, env=env, capture_output=True, text=True)
+        return "" if done.returncode == 0 else done.stderr
+
+    assert go("build", "-o", os.devnull, ".") == ""
+    tested = go("test", "-c", "-o", os.devnull, "./p")
+    assert ("invalid reference to runtime.gcount" in tested) == (minor >= 23), tested
+    ws = Workspace({name: text.encode() for name, text in code.items()})
+    report = analyse(ws, (minor,), ("linux/amd64",), stdlib=load_window((minor,)))
+    refused = [f for f in report.findings if f.rule == "invalid-reference" and f.line == 5]
+    assert bool(refused) == (minor >= 23)
+    for f in refused:
+        assert f.severity is Severity.ERROR and f.settings == ("go test",)
+        assert f.message.endswith("(only in go test: only tests refer to `gcount`)")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from typing import Literal
 
 from tree_sitter import Node
 
@@ -87,11 +88,24 @@ def _declared_name(node: Node) -> bool:
     return any(n == node for n in parent.children_by_field_name(_DECLARING[parent.type]))
 
 
+Referrers = Literal["nothing", "tests", "code"]
+
+
+def referrers(package: Package, local: str) -> Referrers:
+    """What refers to the package's ``local``: ``nothing`` (see the module docstring), only its
+    ``tests`` (``go test`` links them, a program does not), or ``code`` (or it cannot be told:
+    an exported name, a directory not seen whole, assembly)."""
+    if not package.complete or package.has_assembly or not local or local[0].isupper():
+        return "code"
+    found = [f for f in package.files if refers_to(f.data, local)]
+    if not found:
+        return "nothing"
+    return "tests" if all(f.is_test for f in found) else "code"
+
+
 def unreferenced(package: Package, local: str) -> bool:
     """Whether nothing can refer to the package's ``local`` (see the module docstring)."""
-    if not package.complete or package.has_assembly or not local or local[0].isupper():
-        return False
-    return not any(refers_to(f.data, local) for f in package.files)
+    return referrers(package, local) == "nothing"
 
 
 def quiet_unreferenced_pulls(
@@ -100,9 +114,10 @@ def quiet_unreferenced_pulls(
     package_of: Callable[[str], Package | None],
 ) -> list[Finding]:
     """``found``, with each error of ``NEEDS_A_REFERENCE`` on a pull nothing refers to made a
-    warning that says so (``package_of``: the package of a directive's file)."""
+    warning that says so, and on a pull only tests refer to narrowed to ``go test``
+    (``package_of``: the package of a directive's file)."""
     pulls = {(d.path, d.line, d.column): d for d in directives if d.kind == "pull"}
-    answers: dict[tuple[str, int, int], bool] = {}
+    answers: dict[tuple[str, int, int], Referrers] = {}
     out: list[Finding] = []
     for f in found:
         place = (f.path, f.line, f.column)
@@ -110,9 +125,15 @@ def quiet_unreferenced_pulls(
         if f.severity is Severity.ERROR and f.rule in NEEDS_A_REFERENCE and d is not None:
             if place not in answers:
                 package = package_of(d.path)
-                answers[place] = package is not None and unreferenced(package, d.local)
-            if answers[place]:
+                answers[place] = "code" if package is None else referrers(package, d.local)
+            if answers[place] == "nothing":
                 f = replace(f, severity=Severity.WARNING, message=_dormant(f, d.local))
+            elif answers[place] == "tests" and "go test" not in f.settings:
+                f = replace(
+                    f,
+                    settings=tuple(sorted({*f.settings, "go test"})),
+                    message=f"{f.message} (only in go test: only tests refer to `{d.local}`)",
+                )
         out.append(f)
     return out
 

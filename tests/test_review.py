@@ -12,7 +12,7 @@ import pytest
 
 from bot.analyse.engine import Workspace
 from bot.analyse.review import ReviewRequest, run_review
-from bot.findings import Severity
+from bot.findings import Finding, Severity
 from bot.report import github as github_report
 from bot.report import sarif as sarif_report
 from bot.scope.diff import from_contents
@@ -142,17 +142,23 @@ def test_a_change_that_first_refers_to_a_refused_pull_brings_its_error_in_scope(
     pull += "//go:linkname gcount runtime.gcount\nfunc gcount() int32\n"
     base = "package m\n\nfunc one() int { return 1 }\n"
 
-    def changed(head: str) -> list[tuple[str, int, str, Severity]]:
+    def changed(head: str) -> list[Finding]:
         ws = workspace({"p.go": pull, "q.go": head}, go="1.23")
         scopes = {"q.go": file_scope(from_contents("q.go", base, head), head, base)}
-        r = run_review(ReviewRequest(ws, scopes=scopes, versions=(23,)), load_stdlib)
-        return [(f.path, f.line, f.rule, f.severity) for f in r.report.findings]
+        review = run_review(ReviewRequest(ws, scopes=scopes, versions=(23,)), load_stdlib)
+        return review.report.findings
 
     # nothing refers to it: the whole tree links, and the change is elsewhere
     assert changed(base + "\nfunc two() int { return 2 }\n") == []
     # the first reference: the 1.23 linker now refuses the pull (only its errors come along)
-    head = base + "\nfunc count() int32 { return gcount() }\n"
-    assert changed(head) == [("p.go", 5, "invalid-reference", Severity.ERROR)]
+    (error,) = changed(base + "\nfunc count() int32 { return gcount() }\n")
+    assert (error.path, error.line, error.rule, error.severity) == (
+        "p.go",
+        5,
+        "invalid-reference",
+        Severity.ERROR,
+    )
+    assert error.message.endswith("(this change refers to `gcount` at q.go:5)")
     # without a diff the dormant pull is a warning
     r = run_review(ReviewRequest(workspace({"p.go": pull}, go="1.23"), versions=(23,)), load_stdlib)
     dormant = {f.rule: f.severity for f in r.report.findings if f.line == 5}

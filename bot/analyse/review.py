@@ -258,7 +258,7 @@ def _in_scope(
 
     kept_directives = []
     anchors: set[tuple[str, int]] = set()
-    referred: set[tuple[str, int]] = set()
+    referred: dict[tuple[str, int], str] = {}  # (path, line) of the pull → where the change refers
     needing = {
         (f.path, f.line)
         for f in found
@@ -270,38 +270,33 @@ def _in_scope(
         if touches(d.path, d.line) or (span is not None and touches(d.decl_path, *span)):
             kept_directives.append(d)
             anchors.add((d.path, d.line))
-        elif (
-            d.kind == "pull"
-            and (d.path, d.line) in needing
-            and changed.refer(posixpath.dirname(d.path), d.local)
-        ):
-            kept_directives.append(d)
-            referred.add((d.path, d.line))
-    kept = [
-        f
-        for f in found
-        if (f.path, f.line) in anchors
-        or touches(f.path, f.line)
-        or (
-            (f.path, f.line) in referred
-            and f.severity is Severity.ERROR
-            and f.rule in NEEDS_A_REFERENCE
-        )
-    ]
+        elif d.kind == "pull" and (d.path, d.line) in needing:
+            where = changed.refer(posixpath.dirname(d.path), d.local)
+            if where is not None:
+                kept_directives.append(d)
+                referred[(d.path, d.line)] = f"this change refers to `{d.local}` at {where}"
+    kept = []
+    for f in found:
+        if (f.path, f.line) in anchors or touches(f.path, f.line):
+            kept.append(f)
+        elif f.severity is Severity.ERROR and f.rule in NEEDS_A_REFERENCE:
+            why = referred.get((f.path, f.line))
+            if why is not None:
+                kept.append(replace(f, message=f"{f.message} ({why})"))
     return kept_directives, kept
 
 
 class _ChangedLines:
-    """Whether a change's added lines refer to a name, in the Go files of a directory."""
+    """Where a change's added lines refer to a name, in the Go files of a directory."""
 
     def __init__(self, scopes: Mapping[str, FileScope], files: Mapping[str, bytes]) -> None:
         self._scopes, self._files = scopes, files
 
-    def refer(self, directory: str, local: str) -> bool:
-        """Whether an added line of a Go file in ``directory`` refers to ``local`` (in a file
-        the parser cannot fully read: names it)."""
+    def refer(self, directory: str, local: str) -> str | None:
+        """The first added line (``path:line``) of a Go file in ``directory`` that refers to
+        ``local`` (in a file the parser cannot fully read: names it); None if none does."""
         if not local:
-            return False
+            return None
         word = word_pattern(local)
         for path, scope in self._scopes.items():
             data = self._files.get(path)
@@ -313,6 +308,7 @@ class _ChangedLines:
             if lines is None:
                 split = data.split(b"\n")
                 lines = [n for n, text in enumerate(split, 1) if word.search(text)]
-            if any(scope.touches(n) for n in lines):
-                return True
-        return False
+            touched = [n for n in lines if scope.touches(n)]
+            if touched:
+                return f"{path}:{touched[0]}"
+        return None

@@ -236,13 +236,14 @@ class _Check:
         if somewhere:
             present = sorted({p for v, p in d.configs if (v, p) not in self.missing})
             absent = sorted({p for _, p in somewhere})
-            effect = self._missing_effect()
-            if d.object != "var":  # measured: a call the compiler drops leaves no relocation
-                effect = (
-                    f"a reference that is linked in fails with `relocation target {d.target} "
-                    "not defined` (a call in a branch the compiler drops, such as one on "
-                    "`runtime.GOOS`, does not)"
-                )
+            # measured: a call the compiler drops leaves no relocation
+            effect = (
+                self._missing_effect()
+                if d.object == "var"
+                else f"a reference that is linked in fails with `relocation target {d.target} "
+                "not defined` (a call in a branch the compiler drops, such as one on "
+                "`runtime.GOOS`, does not)"
+            )
             message = (
                 f"`{d.target}` exists only on {', '.join(present)} among the platforms this "
                 f"file builds on; on {', '.join(absent)} {effect}. Restrict the file with a "

@@ -264,14 +264,13 @@ def _in_scope(
         for f in found
         if f.severity is Severity.ERROR and f.rule in NEEDS_A_REFERENCE
     }
-    changed = _ChangedLines(scopes, files)
     for d in directives:
         span = d.decl.span if d.decl is not None else None
         if touches(d.path, d.line) or (span is not None and touches(d.decl_path, *span)):
             kept_directives.append(d)
             anchors.add((d.path, d.line))
-        elif d.kind == "pull" and (d.path, d.line) in needing:
-            where = changed.refer(posixpath.dirname(d.path), d.local)
+        elif d.kind == "pull" and d.local and (d.path, d.line) in needing:
+            where = _first_reference(scopes, files, posixpath.dirname(d.path), d.local)
             if where is not None:
                 kept_directives.append(d)
                 referred[(d.path, d.line)] = f"this change refers to `{d.local}` at {where}"
@@ -286,29 +285,23 @@ def _in_scope(
     return kept_directives, kept
 
 
-class _ChangedLines:
-    """Where a change's added lines refer to a name, in the Go files of a directory."""
-
-    def __init__(self, scopes: Mapping[str, FileScope], files: Mapping[str, bytes]) -> None:
-        self._scopes, self._files = scopes, files
-
-    def refer(self, directory: str, local: str) -> str | None:
-        """The first added line (``path:line``) of a Go file in ``directory`` that refers to
-        ``local`` (in a file the parser cannot fully read: names it); None if none does."""
-        if not local:
-            return None
-        word = word_pattern(local)
-        for path, scope in self._scopes.items():
-            data = self._files.get(path)
-            if data is None or not path.endswith(".go") or posixpath.dirname(path) != directory:
-                continue
-            if not word.search(data):
-                continue
-            lines = references(data, local)
-            if lines is None:
-                split = data.split(b"\n")
-                lines = [n for n, text in enumerate(split, 1) if word.search(text)]
-            touched = [n for n in lines if scope.touches(n)]
-            if touched:
-                return f"{path}:{touched[0]}"
-        return None
+def _first_reference(
+    scopes: Mapping[str, FileScope], files: Mapping[str, bytes], directory: str, local: str
+) -> str | None:
+    """The first added line (``path:line``) of a Go file in ``directory`` that refers to
+    ``local`` (in a file the parser cannot fully read: names it); None if none does."""
+    word = word_pattern(local)
+    for path, scope in scopes.items():
+        data = files.get(path)
+        if data is None or not path.endswith(".go") or posixpath.dirname(path) != directory:
+            continue
+        if not word.search(data):
+            continue
+        lines = references(data, local)
+        if lines is None:
+            split = data.split(b"\n")
+            lines = [n for n, text in enumerate(split, 1) if word.search(text)]
+        touched = [n for n in lines if scope.touches(n)]
+        if touched:
+            return f"{path}:{touched[0]}"
+    return None

@@ -5,7 +5,8 @@ Shaped like a library that declares pulls it does not (or no longer) use, or kee
 (``runtime.gcount``), a func and a var that do not exist, and ``main`` imports ``p``. With nothing
 referring to them the program links in every version, so the analyzer must not call them errors;
 one reference, even in a function nothing calls, makes 1.23+ refuse the pull; a call the program
-reaches makes the missing func fail the link.
+reaches makes the missing func fail the link. A call that the compiler inlines with a reference
+to the target (``runtime.NumGoroutine`` is ``return int(gcount())``) refers to it as well.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.analyse.dormant import referrers, refers_to, unreferenced
+from bot.analyse.dormant import quiet_unreferenced_pulls, referrers, refers_to, unreferenced
 from bot.analyse.engine import Workspace, analyse
 from bot.analyse.package import Package, SourceFile
 from bot.findings import Finding, Severity
@@ -62,6 +63,10 @@ SHAPES = {
     ),
     # the program calls the missing func
     "called": "package p\n\nfunc Value() int { return missing() }\n",
+    # nothing names gcount, but runtime.NumGoroutine, inlined here, is `return int(gcount())`
+    "inlined": (
+        'package p\n\nimport "runtime"\n\nfunc Value() int { return runtime.NumGoroutine() }\n'
+    ),
 }
 
 LINES = {5: "gcount", 8: "missing", 11: "missingVar"}
@@ -131,6 +136,7 @@ def check(minor: int, shape: str, tmp_path: Path) -> None:
             "blank": set(),
             "refused": {"gcount"} if minor >= 23 else set(),
             "called": {"missing"},
+            "inlined": {"gcount"} if minor >= 23 else set(),
         }[shape]
     )
 
@@ -141,7 +147,11 @@ def test_dormant_pulls_are_warnings_that_say_why() -> None:
     by_line = {(f.line, f.rule): f for f in report.findings if f.path == "p/pulls.go"}
     refused = by_line[(5, "invalid-reference")]
     assert refused.severity is Severity.WARNING
-    assert refused.message.startswith("nothing refers to `gcount` yet, so this links today")
+    # runtime.NumGoroutine carries a reference to gcount when inlined: not "links today"
+    assert refused.message.startswith(
+        "nothing refers to `gcount` yet, so this links unless a call the compiler inlines "
+        "refers to `runtime.gcount` (`runtime.NumGoroutine` does)"
+    )
     assert "invalid reference to runtime.gcount" in refused.message
     assert by_line[(8, "undefined-target")].severity is Severity.WARNING
     assert by_line[(11, "undefined-target")].severity is Severity.WARNING
@@ -287,3 +297,138 @@ def test_a_pull_only_tests_refer_to_fails_only_go_test(minor: int, tmp_path: Pat
     for f in refused:
         assert f.severity is Severity.ERROR and f.settings == ("go test",)
         assert f.message.endswith("(only in go test: only tests refer to `gcount`)")
+
+
+@pytest.mark.toolchain
+def test_the_inlined_call_is_what_refers(tmp_path: Path) -> None:
+    """Without inlining in ``p`` (``-gcflags=…/p=-l``) the "inlined" shape links: the reference
+    to ``runtime.gcount`` is the one ``runtime.NumGoroutine``'s body brings."""
+    assert "invalid reference to runtime.gcount" in build(23, "inlined", tmp_path)
+    d = tmp_path / "inlined-23"
+    built = subprocess.run(
+        ["go", "build", "-gcflags=example.com/m/p=-l", "-o", "prog", "."],
+        cwd=d,
+        env=toolchains.go_env(23, tmp_path),
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+
+
+def test_an_inlined_carrier_keeps_the_error_and_names_the_call() -> None:
+    found = errors(23, "inlined")["gcount"]
+    assert [f.rule for f in found] == ["invalid-reference"]
+    assert found[0].message.endswith(
+        "(`runtime.NumGoroutine`, called at p/value.go:5, is inlined with a reference to it)"
+    )
+    assert ("p/value.go", 5) in [(r.path, r.line) for r in found[0].related]
+
+
+def _inlined_report(
+    value: str, minors: tuple[int, ...] = (23,), platforms: tuple[str, ...] = ("linux/amd64",)
+) -> list[Finding]:
+    sources = {**files("dormant"), "p/value.go": value}
+    ws = Workspace({name: text.encode() for name, text in sources.items()})
+    report = analyse(ws, minors, platforms, stdlib=load_window(minors))
+    return [f for f in report.findings if f.path == "p/pulls.go" and f.line == 5]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # a method of that name is not the carrier
+        "package p\n\ntype r struct{}\n\nfunc (r) NumGoroutine() int { return 1 }\n\n"
+        "func Value() int { var x r; return x.NumGoroutine() }\n",
+        # another package named runtime
+        'package p\n\nimport runtime "example.com/m/q"\n\n'
+        "func Value() int { return runtime.NumGoroutine() }\n",
+    ],
+)
+def test_a_call_that_may_not_carry_is_a_warning(value: str) -> None:
+    (f,) = _inlined_report(value)
+    assert f.severity is Severity.WARNING, f.message
+    assert "links unless a call the compiler inlines" in f.message
+
+
+def test_an_aliased_import_is_followed() -> None:
+    value = 'package p\n\nimport rt "runtime"\n\nfunc Value() int { return rt.NumGoroutine() }\n'
+    (f,) = _inlined_report(value)
+    assert f.severity is Severity.ERROR
+    assert "`runtime.NumGoroutine`, called at p/value.go:5" in f.message
+
+
+def test_versions_split_by_what_the_call_carries() -> None:
+    """1.22 does not check pulls (no error to keep); 1.23 and 1.27 refuse the carried pull."""
+    found = _inlined_report(
+        'package p\n\nimport "runtime"\n\nfunc Value() int { return runtime.NumGoroutine() }\n',
+        (22, 23, 27),
+    )
+    errors_ = [f for f in found if f.severity is Severity.ERROR]
+    assert [f.go for f in errors_] == [("1.23", "1.27")]
+
+
+def test_a_call_in_a_file_of_one_port_fails_there_only() -> None:
+    value = (
+        '//go:build linux\n\npackage p\n\nimport "runtime"\n\n'
+        "func Value() int { return runtime.NumGoroutine() }\n"
+    )
+    found = _inlined_report(value, platforms=("linux/amd64", "windows/amd64"))
+    graded = {(f.severity, f.platforms) for f in found}
+    assert graded == {
+        (Severity.ERROR, ("linux/amd64",)),
+        (Severity.WARNING, ("windows/amd64",)),
+    }
+
+
+class _Facts:
+    """Inlining facts of one shape, for the grading alone."""
+
+    def __init__(self, carriers: tuple[tuple[str, int], ...] | None, compiler: bool) -> None:
+        self._carriers, self._compiler = carriers, compiler
+
+    def carriers(self, minor: int, symbol: str) -> tuple[tuple[str, int], ...] | None:
+        return self._carriers
+
+    def compiler_calls(self, minor: int, symbol: str) -> bool | None:
+        return None if self._carriers is None else self._compiler
+
+
+@pytest.mark.parametrize(
+    ("facts", "starts"),
+    [
+        (_Facts((), False), "nothing refers to `gcount` yet, so this links today"),
+        (
+            _Facts((), True),
+            "nothing refers to `gcount` yet, so this links unless code the compiler generates "
+            "calls `runtime.gcount` itself",
+        ),
+        (
+            _Facts((("runtime.NumGoroutine", 2),), False),  # deeper: the budget may stop it
+            "nothing refers to `gcount` yet, so this links unless a call the compiler inlines",
+        ),
+        (
+            _Facts(None, False),
+            "nothing refers to `gcount` yet, so this links unless an inlined call refers to "
+            "`runtime.gcount` (not measured for Go 1.23)",
+        ),
+    ],
+)
+def test_what_a_dormant_refused_pull_says(facts: _Facts, starts: str) -> None:
+    """The "inlined" shape (it calls ``runtime.NumGoroutine``) graded by each kind of fact."""
+    sources = files("inlined")
+    report = analyse(
+        Workspace({name: text.encode() for name, text in sources.items()}),
+        (23,),
+        ("linux/amd64",),
+        stdlib=load_window((23,)),
+    )
+    package = _package({p.removeprefix("p/"): t for p, t in sources.items() if p.startswith("p/")})
+    for f in package.files:
+        f.path = f"p/{f.path}"
+    refused = Finding(
+        "p/pulls.go", 5, 1, "invalid-reference", Severity.ERROR, "refused", "runtime.gcount",
+        go=("1.23",), platforms=("linux/amd64",),
+    )  # fmt: skip
+    (graded,) = quiet_unreferenced_pulls([refused], report.directives, lambda _: package, facts)
+    assert graded.severity is Severity.WARNING
+    assert graded.message.startswith(starts), graded.message

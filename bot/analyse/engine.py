@@ -7,6 +7,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from bot.analyse.compile_rules import check_package
 from bot.analyse.configs import rectangles
@@ -25,7 +26,8 @@ from bot.golang.constraints import setting_phrase
 from bot.golang.gomod import GoMod, parse_gomod
 from bot.golang.source import package_clause
 from bot.golang.symbols import split_symbol
-from bot.stdlib.facts import StdlibWindow
+from bot.stdlib.facts import StdlibWindow, registry_dir
+from bot.stdlib.inlining import inlined
 from bot.stdlib.layouts import load_layouts
 from bot.versions import (
     DEFAULT_PLATFORMS,
@@ -208,7 +210,13 @@ def analyse(
     )
     report.findings += check_repo_targets(report.directives, repo, std_packages)
     package_of = {f.path: package for package in packages for f in package.files}
-    report.findings = quiet_unreferenced_pulls(report.findings, report.directives, package_of.get)
+    facts_dir = getattr(stdlib, "directory", None)
+    report.findings = quiet_unreferenced_pulls(
+        report.findings,
+        report.directives,
+        package_of.get,
+        inlined(facts_dir if isinstance(facts_dir, Path) else registry_dir()),
+    )
     report.settings = FileSettings(by_path)
     report.findings = with_settings(report.findings, report.settings, tags)
     report.directives.sort(

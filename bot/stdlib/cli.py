@@ -71,6 +71,26 @@ def layouts(
         typer.echo(f"1.{minor}: {entry['go']} → {out / entry['file']}")
 
 
+@registry_app.command()
+def inlined(
+    goroot: Annotated[
+        list[Path], typer.Option(help="a GOROOT with sources and bin/go (repeatable)")
+    ],
+    out: Annotated[Path, typer.Option(help="output directory")] = REGISTRY,
+) -> None:
+    """Measure which callable standard-library functions carry a reference to a symbol when
+    the compiler inlines them (``go build -gcflags=all=-m std``) into OUT/inlined.json.gz."""
+    from bot.stdlib.inlining import FILE, build
+
+    for root in goroot:
+        if not (root / "bin" / "go").exists() or not (root / "src").is_dir():
+            typer.echo(f"linkname-bot: {root} is not a GOROOT with bin/go and sources", err=True)
+            raise typer.Exit(2)
+    doc = build(goroot, out)
+    for minor, entry in sorted(doc["versions"].items(), key=lambda kv: int(kv[0])):
+        typer.echo(f"1.{minor}: {entry['go']} {len(entry['carriers'])} symbols → {out / FILE}")
+
+
 def usage_error(message: str) -> typer.Exit:
     """Print ``message`` as the CLI's usage error; raise the result (exit status 2)."""
     typer.echo(f"linkname-bot: {message}", err=True)

@@ -2,8 +2,8 @@
 
 ``python -m bot.testing.toolchains fetch [VERSION ...]`` downloads and unpacks them into
 ``.cache/goroots/<version>/go``; ``python -m bot.testing.toolchains regenerate`` rebuilds
-``registry/stdlib`` (symbol facts, then layouts) from all of them; ``regenerate layouts`` only
-the layouts.
+``registry/stdlib`` (symbol facts, layouts, then inlining carriers) from all of them;
+``regenerate layouts`` or ``regenerate inlined`` only that part.
 """
 
 from __future__ import annotations
@@ -42,11 +42,11 @@ def main(argv: list[str]) -> int:
 
         out = str(ROOT / "registry" / "stdlib")
         roots = [arg for m in WHEELS for arg in ("--goroot", str(goroot(m)))]
-        if rest != ["layouts"]:
-            code = cli_main(["registry", "build", "--out", out, *roots])
+        for step in rest or ["build", "layouts", "inlined"]:
+            code = cli_main(["registry", step, "--out", out, *roots])
             if code:
                 return code
-        return cli_main(["registry", "layouts", "--out", out, *roots])
+        return 0
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -45,6 +45,7 @@ from typing import Any
 from tree_sitter import Node
 
 from bot.golang.syntax import parse
+from bot.stdlib import codec
 
 FORMAT = 1
 PLATFORMS = ("darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64")
@@ -260,7 +261,7 @@ def build(goroots: Sequence[Path], out: Path) -> dict[str, Any]:
             "carriers": carriers(goroot, PLATFORMS, facts.__contains__),
             "compiler": compiler_calls(goroot),
         }
-    path.write_bytes(dump(doc))
+    path.write_bytes(codec.dump(doc))  # reproducible bytes, like the other facts
     return doc
 
 
@@ -313,11 +314,6 @@ def inlined(directory: Path) -> Inlined:
     from bot.stdlib.facts import REGISTRY
 
     return Inlined((directory if (directory / FILE).exists() else REGISTRY) / FILE)
-
-
-def dump(doc: Mapping[str, Any]) -> bytes:
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
-    return gzip.compress(text.encode(), compresslevel=9, mtime=0)
 
 
 def load(data: bytes) -> dict[str, Any]:
